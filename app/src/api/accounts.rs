@@ -1,0 +1,128 @@
+//! Sign-up, log-in, log-out, who am I, and who invited this visitor.
+use crate::error::AppError;
+use crate::models::UserView;
+use leptos::prelude::*;
+
+/// Creates an account, signs it in, claims this browser's referral hits and records who
+/// referred it. Then redirects to "My links".
+#[server(endpoint = "signup")]
+pub async fn signup(
+    username: String,
+    password: String,
+    email: Option<String>,
+) -> Result<(), AppError> {
+    use self::ssr::*;
+    use hype::types::{Email, Password, Username};
+    let state = state()?;
+    let mut auth = auth().await?;
+    let username = Username::parse(&username).map_err(fail)?;
+    let email = Email::parse_optional(email.as_deref()).map_err(fail)?;
+    let password = Password::parse(&password).map_err(fail)?;
+    let user = hype::services::users::create(&state.db, &username, email.as_ref(), &password, false)
+        .await
+        .map_err(fail)?;
+    let user_id = user.id;
+    sign_in(&state, &mut auth, user.into()).await?;
+    // Signing in claimed this browser's hits for the new user: now decide who referred them.
+    if let Err(error) =
+        hype::services::referrals::attribute_signup(&state.db, &state.config, user_id).await
+    {
+        // The account exists and is signed in; a lost attribution must not undo that.
+        tracing::error!(%error, "recording the referral of a new user failed");
+    }
+    leptos_axum::redirect("/links");
+    Ok(())
+}
+
+/// Signs in with a username and password. One message for an unknown user and a wrong password.
+#[server(endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    use self::ssr::*;
+    use hype::web::auth::Credentials;
+    let state = state()?;
+    let mut auth = auth().await?;
+    let user = auth
+        .authenticate(Credentials { username, password })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "authentication failed to run");
+            fail(AppError::Internal)
+        })?
+        .ok_or_else(|| fail(AppError::BadCredentials))?;
+    sign_in(&state, &mut auth, user).await?;
+    leptos_axum::redirect("/links");
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use self::ssr::*;
+    let mut auth = auth().await?;
+    auth.logout().await.map_err(|e| {
+        tracing::error!(error = %e, "logout failed");
+        fail(AppError::Internal)
+    })?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// The signed-in user, if any.
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let auth = self::ssr::auth().await?;
+    Ok(auth.user.map(|u| UserView {
+        id: u.id,
+        username: u.username,
+        is_admin: u.is_admin,
+    }))
+}
+
+/// The username of whoever would be credited if this browser signed up now.
+#[server(endpoint = "referral_context")]
+pub async fn referral_context() -> Result<Option<String>, AppError> {
+    use self::ssr::*;
+    let state = state()?;
+    let headers = request_headers();
+    let Some(visitor) = hype::web::visitor::read_cookie(&headers, &state.config.cookie_name)
+        .and_then(|value| state.signer.verify(value))
+    else {
+        return Ok(None);
+    };
+    let referrer = hype::services::hits::referrer_for_visitor(&state.db, &state.config, visitor)
+        .await
+        .map_err(fail)?;
+    Ok(referrer.map(|u| u.username))
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::api::ssr::*;
+    use crate::error::AppError;
+    use hype::web::auth::{AuthSession, SessionUser};
+    use hype::HypeState;
+
+    /// Logs `user` in on a fresh session id, then claims this browser's anonymous hits.
+    pub async fn sign_in(
+        state: &HypeState,
+        auth: &mut AuthSession,
+        user: SessionUser,
+    ) -> Result<(), AppError> {
+        if auth.user.is_some() {
+            // axum-login only rotates the id of an anonymous session; rotate it here too.
+            auth.session.cycle_id().await.map_err(|e| {
+                tracing::error!(error = %e, "rotating the session id failed");
+                fail(AppError::Internal)
+            })?;
+        }
+        auth.login(&user).await.map_err(|e| {
+            tracing::error!(error = %e, "storing the session failed");
+            fail(AppError::Internal)
+        })?;
+        if let Some(cookie) =
+            hype::web::layers::claim_from_headers(state, user.id, &request_headers()).await
+        {
+            append_set_cookie(cookie);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! "My links": list with counts, create (random or vanity), disable and re-enable.
+use crate::error::AppError;
+use crate::models::LinkView;
+use leptos::prelude::*;
+
+/// The signed-in user's links, newest first, with their counts.
+#[server(endpoint = "list_links")]
+pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
+    use crate::api::ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    let links = hype::services::links::list_for_user(&state.db, user.id)
+        .await
+        .map_err(fail)?;
+    let ids: Vec<i32> = links.iter().map(|l| l.id).collect();
+    let stats = hype::services::stats::for_links(&state.db, &ids)
+        .await
+        .map_err(fail)?;
+    Ok(links
+        .into_iter()
+        .map(|link| {
+            let counts = stats.get(&link.id).copied().unwrap_or_default();
+            LinkView {
+                url: state.config.link_url(&link.identifier),
+                id: link.id,
+                identifier: link.identifier,
+                label: link.label,
+                disabled: link.disabled,
+                hits: counts.hits,
+                visitors: counts.visitors,
+                signups: counts.signups,
+                confirmed: counts.confirmed,
+                created: link.created_at.format("%Y-%m-%d").to_string(),
+            }
+        })
+        .collect())
+}
+
+/// Creates a link; a blank identifier gets a random one.
+#[server(endpoint = "create_link")]
+pub async fn create_link(identifier: Option<String>, label: Option<String>) -> Result<(), AppError> {
+    use crate::api::ssr::*;
+    use hype::services::links::NewLink;
+    use hype::types::Identifier;
+    let state = state()?;
+    let user = require_user().await?;
+    let identifier = match identifier.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(Identifier::parse(raw).map_err(fail)?),
+    };
+    hype::services::links::create(
+        &state.db,
+        user.id,
+        NewLink {
+            identifier,
+            label: label.unwrap_or_default(),
+            disabled: false,
+        },
+    )
+    .await
+    .map_err(fail)?;
+    Ok(())
+}
+
+/// Disables (`disabled = true`) or re-enables one of the caller's links.
+#[server(endpoint = "set_link_disabled")]
+pub async fn set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> {
+    use crate::api::ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    hype::services::links::set_disabled(&state.db, user.id, id, disabled)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}

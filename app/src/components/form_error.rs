@@ -1,0 +1,28 @@
+//! The message under a form: from the action (hydrated) or from `?error=` (plain HTML forms).
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The error to show for `action`: the last result when it failed, else the `?error=` that a
+/// plain form post was redirected back with.
+pub fn form_error<T, S>(value: S) -> Signal<Option<String>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: 'static,
+{
+    let query = use_query_map();
+    Signal::derive(move || match value.get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(_)) => None,
+        None => query.read().get("error"),
+    })
+}
+
+#[component]
+pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|m| {
+            view! { <p class="form-error" role="alert">{m}</p> }
+        })
+    }
+}

@@ -1,0 +1,4 @@
+//! Reusable pieces of the pages. Prop-only: no data fetching in here.
+pub mod copy;
+pub mod form_error;
+pub mod nav;

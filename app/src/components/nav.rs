@@ -1,0 +1,46 @@
+//! The bar at the top of every page: brand, and the account links for who is signed in.
+use crate::Session;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let session = expect_context::<Session>();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark">"h"</span>
+                "hype"
+            </a>
+            <nav aria-label="Account">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.user.await {
+                            Ok(Some(user)) => {
+                                view! {
+                                    <a href="/links">"My links"</a>
+                                    <span class="who">{user.username}</span>
+                                    <ActionForm action=session.logout attr:class="inline">
+                                        <button type="submit" class="button ghost">
+                                            "Log out"
+                                        </button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <a href="/login">"Log in"</a>
+                                    <a class="button" href="/signup">
+                                        "Sign up"
+                                    </a>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,92 @@
+//! hype's web UI: the HTML shell, the router and the pages. Server functions live in `api`,
+//! wire types in `models`; with the `hydrate` feature this crate is the browser's wasm.
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod models;
+pub mod routes;
+
+use crate::api::accounts::{current_user, Login, Logout, Signup};
+use crate::error::AppError;
+use crate::models::UserView;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, and the actions that change it; provided to every page.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub user: Resource<Result<Option<UserView>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub signup: ServerAction<Signup>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let signup = ServerAction::<Signup>::new();
+    let user = Resource::new(
+        move || {
+            (
+                login.version().get(),
+                logout.version().get(),
+                signup.version().get(),
+            )
+        },
+        |_| current_user(),
+    );
+    provide_context(Session {
+        user,
+        login,
+        logout,
+        signup,
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/hype.css"/>
+        <Title text="hype — referral links"/>
+        <Router>
+            <components::nav::TopBar/>
+            <main class="page">
+                <Routes fallback=routes::not_found::NotFound>
+                    <Route path=path!("/") view=routes::home::HomePage/>
+                    <Route path=path!("/signup") view=routes::signup::SignupPage/>
+                    <Route path=path!("/login") view=routes::login::LoginPage/>
+                    <Route path=path!("/links") view=routes::links::LinksPage/>
+                </Routes>
+            </main>
+            <footer class="footer">"hype · self-hosted referral links"</footer>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

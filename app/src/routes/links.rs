@@ -1,0 +1,169 @@
+//! `/links`: the signed-in user's links — create, copy, disable — with their counts.
+use crate::api::links::{list_links, CreateLink, SetLinkDisabled};
+use crate::components::copy::CopyableUrl;
+use crate::components::form_error::{form_error, FormError};
+use crate::error::AppError;
+use crate::models::LinkView;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn LinksPage() -> impl IntoView {
+    let create = ServerAction::<CreateLink>::new();
+    let toggle = ServerAction::<SetLinkDisabled>::new();
+    let links = Resource::new(
+        move || (create.version().get(), toggle.version().get()),
+        |_| list_links(),
+    );
+    let create_error = form_error(create.value());
+    let toggle_error = Signal::derive(move || match toggle.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    });
+
+    view! {
+        <Title text="My links — hype"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading your links…"</p> }>
+            {move || Suspend::new(async move {
+                match links.await {
+                    Err(AppError::Unauthorized) => {
+                        view! {
+                            <section class="card narrow">
+                                <h1>"My links"</h1>
+                                <p>
+                                    <a href="/login">"Log in"</a>
+                                    " to create and follow your referral links."
+                                </p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => {
+                        view! {
+                            <section class="card narrow">
+                                <h1>"My links"</h1>
+                                <p class="form-error" role="alert">{e.to_string()}</p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Ok(list) => {
+                        view! {
+                            <section class="card">
+                                <h1>"My links"</h1>
+                                <ActionForm action=create attr:class="create-link">
+                                    <label>
+                                        "Identifier "
+                                        <span class="hint">"(optional: blank for a random one)"</span>
+                                        <input
+                                            type="text"
+                                            name="identifier"
+                                            maxlength="50"
+                                            pattern="[A-Za-z0-9_\\-]{1,50}"
+                                            placeholder="e.g. summer-sale"
+                                        />
+                                    </label>
+                                    <label>
+                                        "Label " <span class="hint">"(optional)"</span>
+                                        <input
+                                            type="text"
+                                            name="label"
+                                            maxlength="100"
+                                            placeholder="Where you'll share it"
+                                        />
+                                    </label>
+                                    <button type="submit" class="button">
+                                        "Create link"
+                                    </button>
+                                </ActionForm>
+                                <FormError message=create_error/>
+                                <FormError message=toggle_error/>
+                            </section>
+                            <LinkTable links=list toggle/>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn LinkTable(links: Vec<LinkView>, toggle: ServerAction<SetLinkDisabled>) -> impl IntoView {
+    if links.is_empty() {
+        return view! {
+            <section class="card empty">
+                <p>"You have no links yet. Create one above and share it."</p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="card">
+            <table class="links">
+                <thead>
+                    <tr>
+                        <th scope="col">"Link"</th>
+                        <th scope="col">"Share"</th>
+                        <th scope="col" class="num">"Hits"</th>
+                        <th scope="col" class="num">"Visitors"</th>
+                        <th scope="col" class="num">"Sign-ups"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {links
+                        .into_iter()
+                        .map(|link| view! { <LinkRow link toggle/> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoView {
+    let name = if link.label.is_empty() {
+        link.identifier.clone()
+    } else {
+        link.label.clone()
+    };
+    let row_class = if link.disabled { "disabled" } else { "" };
+    view! {
+        <tr class=row_class data-identifier=link.identifier.clone()>
+            <td>
+                <div class="link-name">{name.clone()}</div>
+                <div class="muted small">"/ref/" {link.identifier.clone()} " · " {link.created}</div>
+            </td>
+            <td>
+                <CopyableUrl url=link.url label=name.clone()/>
+            </td>
+            <td class="num" data-stat="hits">{link.hits}</td>
+            <td class="num" data-stat="visitors">{link.visitors}</td>
+            <td class="num" data-stat="signups">{link.signups}</td>
+            <td>
+                <ActionForm action=toggle attr:class="inline">
+                    <input type="hidden" name="id" value=link.id/>
+                    <input type="hidden" name="disabled" value=(!link.disabled).to_string()/>
+                    <span class=if link.disabled { "badge off" } else { "badge on" }>
+                        {if link.disabled { "Disabled" } else { "Active" }}
+                    </span>
+                    <button
+                        type="submit"
+                        class="button small ghost"
+                        aria-label=format!(
+                            "{} {name}",
+                            if link.disabled { "Enable" } else { "Disable" },
+                        )
+                    >
+                        {if link.disabled { "Enable" } else { "Disable" }}
+                    </button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}

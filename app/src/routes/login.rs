@@ -1,0 +1,38 @@
+//! `/login`: sign in with username and password.
+use crate::components::form_error::{form_error, FormError};
+use crate::Session;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let error = form_error(session.login.value());
+    view! {
+        <Title text="Log in — hype"/>
+        <section class="card narrow">
+            <h1>"Log in"</h1>
+            <ActionForm action=session.login>
+                <label>
+                    "Username"
+                    <input type="text" name="username" required autocomplete="username"/>
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        type="password"
+                        name="password"
+                        required
+                        autocomplete="current-password"
+                    />
+                </label>
+                <FormError message=error/>
+                <button type="submit" class="button large">
+                    "Log in"
+                </button>
+            </ActionForm>
+            <p class="aside">"New here? " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}

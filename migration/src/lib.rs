@@ -1,0 +1,25 @@
+//! hype's schema: the ordered list of migrations. Append-only: a landed file is never edited.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_users;
+mod m20261125_000002_create_referral_links;
+mod m20261125_000003_create_referral_hits;
+mod m20261125_000004_create_referrals;
+mod m20261125_000005_create_settings;
+mod m20261125_000006_create_sessions;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_referral_links::Migration),
+            Box::new(m20261125_000003_create_referral_hits::Migration),
+            Box::new(m20261125_000004_create_referrals::Migration),
+            Box::new(m20261125_000005_create_settings::Migration),
+            Box::new(m20261125_000006_create_sessions::Migration),
+        ]
+    }
+}

@@ -1,0 +1,127 @@
+//! The command line: `serve` (default), `migrate`, `create-user`, `create-link`.
+use crate::{telemetry, Application, Config};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hype::services::links::NewLink;
+use hype::types::{Email, Identifier, Password, Username};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "hype-server", version, about = "hype: self-hosted referral links")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site on HYPE_ADDR (the default command).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Create an account. The password comes from HYPE_PASSWORD, else it is asked for.
+    CreateUser {
+        username: String,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Create a referral link for a user (random identifier when none is given).
+    CreateLink {
+        username: String,
+        identifier: Option<String>,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Create the link disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+}
+
+pub async fn run() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match execute(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(config.clone()).await?;
+            tracing::info!(
+                "hype listening on http://{}:{} (database {})",
+                config.addr.ip(),
+                app.port(),
+                crate::redact(&config.database_url)
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            hype::db::connect(&config.database_url, config.log_sql)
+                .await
+                .context("migrating the database")?;
+            println!("database is up to date");
+        }
+        Command::CreateUser {
+            username,
+            admin,
+            email,
+        } => {
+            let username = Username::parse(&username)?;
+            let email = Email::parse_optional(email.as_deref())?;
+            let password = match std::env::var("HYPE_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => rpassword::prompt_password(format!("Password for {}: ", username.as_str()))
+                    .context("reading the password (or set HYPE_PASSWORD)")?,
+            };
+            let password = Password::parse(&password)?;
+            let db = hype::db::connect(&config.database_url, config.log_sql).await?;
+            let user =
+                hype::services::users::create(&db, &username, email.as_ref(), &password, admin)
+                    .await?;
+            println!(
+                "created {}user {} (id {})",
+                if admin { "admin " } else { "" },
+                user.username,
+                user.id
+            );
+        }
+        Command::CreateLink {
+            username,
+            identifier,
+            label,
+            disabled,
+        } => {
+            let identifier = identifier.as_deref().map(Identifier::parse).transpose()?;
+            let db = hype::db::connect(&config.database_url, config.log_sql).await?;
+            let user = hype::services::users::find_by_username(&db, &username)
+                .await?
+                .with_context(|| format!("there is no user named {username:?}"))?;
+            let link = hype::services::links::create(
+                &db,
+                user.id,
+                NewLink {
+                    identifier,
+                    label,
+                    disabled,
+                },
+            )
+            .await?;
+            println!(
+                "created link {}{}",
+                config.hype.link_url(&link.identifier),
+                if link.disabled { " (disabled)" } else { "" }
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! The hype binary as a library: build the application (database, sessions, router) from a
+//! `Config`, bind, report the port, serve. Tests drive it the same way on port 0.
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod sessions;
+pub mod telemetry;
+
+use anyhow::Context;
+use axum::middleware::from_fn_with_state;
+use axum::Router;
+use hype::web::{csrf, layers};
+use hype::HypeState;
+use hype_app::{shell, App};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use tower_sessions::ExpiredDeletion;
+
+pub use config::Config;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: HypeState,
+}
+
+impl Application {
+    /// Connects to and migrates the database, builds the router and binds `config.addr`
+    /// (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = hype::db::connect(&config.database_url, config.log_sql)
+            .await
+            .with_context(|| format!("opening the database at {}", redact(&config.database_url)))?;
+        let state = HypeState::new(db, config.hype.clone(), config.secret_key.clone())
+            .await
+            .context("loading the site's secret key")?;
+        let store = sessions::Store::new(&state.db)?;
+        spawn_session_cleanup(store.clone());
+        let router = router(state.clone(), store, &config);
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &HypeState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, finishing requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    }
+}
+
+/// The whole site: Leptos pages and server functions, `/ref`, static files, and the layers
+/// (outermost first): tracing, cross-site guard, sessions + auth, claim, `?ref=`.
+pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "hype".into()))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+        .site_addr(config.addr)
+        .env(if std::env::var("LEPTOS_ENV").is_ok_and(|e| e.eq_ignore_ascii_case("dev")) {
+            leptos::config::Env::DEV
+        } else {
+            leptos::config::Env::PROD
+        })
+        .build();
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options);
+
+    pages
+        .merge(hype::web::routes().with_state(state.clone()))
+        .layer(from_fn_with_state(state.clone(), layers::ref_param_redirect))
+        .layer(from_fn_with_state(state.clone(), layers::claim_visitor_hits))
+        .layer(auth::layer(&state.db, store, &state.config))
+        .layer(from_fn_with_state(state, csrf::reject_cross_site))
+        .layer(TraceLayer::new_for_http())
+}
+
+fn spawn_session_cleanup(store: sessions::Store) {
+    tokio::spawn(async move {
+        if let Err(error) = store
+            .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
+            .await
+        {
+            tracing::error!(%error, "expired-session cleanup stopped");
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,7 @@
+//! SeaORM entities, one module per table (module name = table name). Plain data: behaviour
+//! lives in `services`.
+pub mod referral_hits;
+pub mod referral_links;
+pub mod referrals;
+pub mod settings;
+pub mod users;

@@ -1,0 +1,41 @@
+//! `users`
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub username: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("password_hash", &"[redacted]")
+            .field("is_admin", &self.is_admin)
+            .finish()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::referral_links::Entity")]
+    ReferralLinks,
+}
+
+impl Related<super::referral_links::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ReferralLinks.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,44 @@
+//! The core's one error type. Every variant but `Db`/`Internal` is the user's doing and
+//! carries a message safe to show them.
+use sea_orm::DbErr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is malformed; the message says how to fix it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The input collides with something that exists (a taken username or identifier).
+    #[error("{0}")]
+    Conflict(String),
+    /// A named thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Unknown user or wrong password: one message for both.
+    #[error("Wrong username or password.")]
+    BadCredentials,
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid(message.into())
+    }
+
+    /// True when the failure is the server's, not the caller's (a 5xx).
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, Self::Db(_) | Self::Internal(_))
+    }
+
+    /// True when a unique constraint refused the write.
+    pub fn is_unique_violation(err: &DbErr) -> bool {
+        matches!(
+            err.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

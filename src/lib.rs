@@ -1,0 +1,17 @@
+//! hype: the referral core. Entities, services (users, links, hits, referrals, stats), the
+//! safe-redirect rules, the `/ref` handler and the tower layers (`?ref=` redirect, claim).
+//! It knows nothing of Leptos: any axum app can mount it.
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod services;
+pub mod types;
+pub mod web;
+
+#[cfg(test)]
+mod test_support;
+
+pub use config::{AttributionModel, HypeConfig};
+pub use error::{Error, Result};
+pub use web::HypeState;

@@ -1,0 +1,234 @@
+//! Referral links: creation (random or vanity), lookup by identifier, listing, enabling.
+use crate::entities::referral_links;
+use crate::error::{Error, Result};
+use crate::types::Identifier;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+
+pub const MAX_LABEL_CHARS: usize = 100;
+
+/// What a new link should look like.
+#[derive(Debug, Clone, Default)]
+pub struct NewLink {
+    /// `None` picks a random identifier.
+    pub identifier: Option<Identifier>,
+    pub label: String,
+    pub disabled: bool,
+}
+
+/// Creates a link for `user_id`.
+///
+/// Errors: `Conflict` when a vanity identifier is taken (case-insensitively); `Invalid` for a
+/// label over 100 characters.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    new: NewLink,
+) -> Result<referral_links::Model> {
+    let label = new.label.trim().to_owned();
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(Error::invalid("A label has at most 100 characters."));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(Error::invalid("A label can't contain control characters."));
+    }
+    match new.identifier {
+        Some(identifier) => {
+            if find(db, identifier.as_str()).await?.is_some() {
+                return Err(taken(&identifier));
+            }
+            insert(db, user_id, &identifier, &label, new.disabled)
+                .await
+                .map_err(|e| match e {
+                    Error::Db(ref db_err) if Error::is_unique_violation(db_err) => {
+                        taken(&identifier)
+                    }
+                    other => other,
+                })
+        }
+        None => {
+            // 33⁸ identifiers: a collision is rare, three in a row means something else is wrong.
+            for _ in 0..3 {
+                let identifier = Identifier::random();
+                match insert(db, user_id, &identifier, &label, new.disabled).await {
+                    Err(Error::Db(ref e)) if Error::is_unique_violation(e) => continue,
+                    other => return other,
+                }
+            }
+            Err(Error::Internal(
+                "could not find a free random identifier".into(),
+            ))
+        }
+    }
+}
+
+fn taken(identifier: &Identifier) -> Error {
+    Error::Conflict(format!(
+        "The identifier \"{}\" is taken. Choose another, or leave it blank for a random one.",
+        identifier.as_str()
+    ))
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    identifier: &Identifier,
+    label: &str,
+    disabled: bool,
+) -> Result<referral_links::Model> {
+    let now = super::now();
+    Ok(referral_links::ActiveModel {
+        identifier: Set(identifier.as_str().to_owned()),
+        user_id: Set(Some(user_id)),
+        label: Set(label.to_owned()),
+        disabled: Set(disabled),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Finds a link by identifier, ignoring case; `None` for an unknown or malformed identifier.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    identifier: &str,
+) -> Result<Option<referral_links::Model>> {
+    let Ok(identifier) = Identifier::parse(identifier) else {
+        return Ok(None);
+    };
+    Ok(referral_links::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(referral_links::Column::Identifier)))
+                .eq(identifier.key()),
+        )
+        .one(db)
+        .await?)
+}
+
+/// Finds a link that can be followed: known and not disabled.
+pub async fn find_enabled(
+    db: &impl ConnectionTrait,
+    identifier: &str,
+) -> Result<Option<referral_links::Model>> {
+    Ok(find(db, identifier).await?.filter(|link| !link.disabled))
+}
+
+/// A user's links, newest first.
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<referral_links::Model>> {
+    Ok(referral_links::Entity::find()
+        .filter(referral_links::Column::UserId.eq(user_id))
+        .order_by_desc(referral_links::Column::CreatedAt)
+        .order_by_desc(referral_links::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Disables or re-enables one of `owner_id`'s links.
+///
+/// Errors: `NotFound` when the link does not exist or belongs to someone else.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    owner_id: i32,
+    link_id: i32,
+    disabled: bool,
+) -> Result<referral_links::Model> {
+    let link = referral_links::Entity::find_by_id(link_id)
+        .filter(referral_links::Column::UserId.eq(owner_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such link among yours.".into()))?;
+    let mut active = link.into_active_model();
+    active.disabled = Set(disabled);
+    active.updated_at = Set(super::now());
+    Ok(active.update(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{memory_db, user};
+
+    #[tokio::test]
+    async fn vanity_identifiers_are_unique_ignoring_case_and_found_ignoring_case() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        let link = create(
+            &db,
+            alice.id,
+            NewLink {
+                identifier: Some(Identifier::parse("Summer-Sale").unwrap()),
+                label: "Summer".into(),
+                disabled: false,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(link.identifier, "Summer-Sale");
+        let clash = create(
+            &db,
+            alice.id,
+            NewLink {
+                identifier: Some(Identifier::parse("summer-sale").unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(clash, Error::Conflict(_)), "{clash:?}");
+        assert_eq!(find(&db, "SUMMER-SALE").await.unwrap().unwrap().id, link.id);
+    }
+
+    #[tokio::test]
+    async fn random_links_get_eight_character_identifiers() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        let a = create(&db, alice.id, NewLink::default()).await.unwrap();
+        let b = create(&db, alice.id, NewLink::default()).await.unwrap();
+        assert_eq!(a.identifier.len(), 8);
+        assert_ne!(a.identifier, b.identifier);
+        assert_eq!(list_for_user(&db, alice.id).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_can_disable_a_link_and_disabled_links_cannot_be_followed() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        let bob = user(&db, "bob").await;
+        let link = create(&db, alice.id, NewLink::default()).await.unwrap();
+        assert!(matches!(
+            set_disabled(&db, bob.id, link.id, true).await,
+            Err(Error::NotFound(_))
+        ));
+        assert!(find_enabled(&db, &link.identifier).await.unwrap().is_some());
+        set_disabled(&db, alice.id, link.id, true).await.unwrap();
+        assert!(find_enabled(&db, &link.identifier).await.unwrap().is_none());
+        set_disabled(&db, alice.id, link.id, false).await.unwrap();
+        assert!(find_enabled(&db, &link.identifier).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn overlong_labels_are_refused() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        let err = create(
+            &db,
+            alice.id,
+            NewLink {
+                label: "x".repeat(101),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)));
+        assert!(list_for_user(&db, alice.id).await.unwrap().is_empty());
+    }
+}

@@ -1,0 +1,163 @@
+//! Accounts: creation with argon2 hashes, lookup, and password verification off the executor.
+use crate::entities::users;
+use crate::error::{Error, Result};
+use crate::types::{Email, Password, Username};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+/// Creates an account.
+///
+/// Errors: `Conflict` when the username or email is taken (case-insensitively), even when two
+/// sign-ups race: the unique indexes decide.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    username: &Username,
+    email: Option<&Email>,
+    password: &Password,
+    is_admin: bool,
+) -> Result<users::Model> {
+    if find_by_username(db, username.as_str()).await?.is_some() {
+        return Err(Error::Conflict(format!(
+            "The username \"{}\" is taken.",
+            username.as_str()
+        )));
+    }
+    if let Some(email) = email {
+        if find_by_email(db, email.as_str()).await?.is_some() {
+            return Err(Error::Conflict(
+                "That email address already has an account.".into(),
+            ));
+        }
+    }
+    let password_hash = hash_password(password.expose().to_owned()).await?;
+    let now = super::now();
+    let user = users::ActiveModel {
+        username: Set(username.as_str().to_owned()),
+        email: Set(email.map(|e| e.as_str().to_owned())),
+        password_hash: Set(password_hash),
+        is_admin: Set(is_admin),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    user.insert(db).await.map_err(|e| {
+        if Error::is_unique_violation(&e) {
+            Error::Conflict("That username or email address is taken.".into())
+        } else {
+            e.into()
+        }
+    })
+}
+
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<users::Model>> {
+    Ok(users::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Looks a user up by username, ignoring case.
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(users::Column::Username)))
+                .eq(username.trim().to_lowercase()),
+        )
+        .one(db)
+        .await?)
+}
+
+async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(users::Column::Email)))
+                .eq(email.trim().to_lowercase()),
+        )
+        .one(db)
+        .await?)
+}
+
+/// Checks a username and password.
+///
+/// Errors: `BadCredentials` for an unknown user and for a wrong password alike; the unknown
+/// case still spends the time of one verification so the two can't be told apart by timing.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    username: &str,
+    password: &str,
+) -> Result<users::Model> {
+    let user = find_by_username(db, username).await?;
+    let hash = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => dummy_hash().to_owned(),
+    };
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || {
+        password_auth::verify_password(password, &hash).is_ok()
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    match user {
+        Some(user) if ok => Ok(user),
+        _ => Err(Error::BadCredentials),
+    }
+}
+
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
+}
+
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password_auth::generate_hash("not a real password"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::memory_db;
+
+    #[tokio::test]
+    async fn usernames_are_unique_ignoring_case() {
+        let db = memory_db().await;
+        let pw = Password::parse("correct horse").unwrap();
+        create(&db, &Username::parse("Alice").unwrap(), None, &pw, false)
+            .await
+            .unwrap();
+        let err = create(&db, &Username::parse("alice").unwrap(), None, &pw, false)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn login_accepts_the_right_password_only_with_one_message_for_all_failures() {
+        let db = memory_db().await;
+        let pw = Password::parse("correct horse").unwrap();
+        let user = create(&db, &Username::parse("bob").unwrap(), None, &pw, false)
+            .await
+            .unwrap();
+        assert_ne!(user.password_hash, "correct horse");
+        assert_eq!(authenticate(&db, "BOB", "correct horse").await.unwrap().id, user.id);
+        let wrong = authenticate(&db, "bob", "wrong horse").await.unwrap_err();
+        let unknown = authenticate(&db, "nobody", "correct horse").await.unwrap_err();
+        assert_eq!(wrong.to_string(), unknown.to_string());
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_hash() {
+        let now = crate::services::now();
+        let user = users::Model {
+            id: 1,
+            username: "x".into(),
+            email: None,
+            password_hash: "$argon2id$secret".into(),
+            is_admin: false,
+            created_at: now,
+            updated_at: now,
+        };
+        assert!(!format!("{user:?}").contains("argon2"));
+    }
+}

@@ -1,0 +1,53 @@
+//! The HTTP side of the core: the `/ref` handler, the `?ref=` and claim layers, the
+//! cross-site request guard, the visitor cookie and the axum-login backend.
+pub mod auth;
+pub mod client_ip;
+pub mod csrf;
+pub mod follow;
+pub mod layers;
+pub mod safe_redirect;
+pub mod visitor;
+
+use crate::config::HypeConfig;
+use axum::routing::get;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+pub use visitor::VisitorSigner;
+
+/// What the core's handlers and layers share: the database, the settings, the cookie key.
+#[derive(Clone)]
+pub struct HypeState {
+    pub db: DatabaseConnection,
+    pub config: Arc<HypeConfig>,
+    pub signer: VisitorSigner,
+}
+
+impl HypeState {
+    /// Builds the state; the cookie key is derived from `secret` when given, else from the
+    /// secret generated once and kept in the database.
+    pub async fn new(
+        db: DatabaseConnection,
+        config: HypeConfig,
+        secret: Option<String>,
+    ) -> crate::Result<Self> {
+        let secret = match secret.filter(|s| !s.is_empty()) {
+            Some(secret) => secret,
+            None => crate::services::settings::secret_key(&db).await?,
+        };
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            signer: VisitorSigner::new(secret.as_bytes()),
+        })
+    }
+}
+
+/// `GET`/`HEAD /ref/{identifier}` with or without a trailing slash. Needs the auth layer
+/// (`auth::AuthSession`) above it.
+pub fn routes() -> Router<HypeState> {
+    Router::new()
+        .route("/ref/{identifier}", get(follow::follow_link))
+        .route("/ref/{identifier}/", get(follow::follow_link))
+}
