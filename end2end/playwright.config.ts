@@ -1,0 +1,57 @@
+import { defineConfig } from '@playwright/test';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// The site under test: the debug build that `cargo leptos build` made, on a fresh SQLite file.
+const port = Number(process.env.HYPE_E2E_PORT ?? 3210);
+const baseURL = `http://127.0.0.1:${port}`;
+const dbFile = path.join(os.tmpdir(), `hype-e2e-${process.pid}.db`);
+
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  timeout: 60_000,
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    launchOptions: chromium,
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'no-js', use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: `rm -f "${dbFile}" "${dbFile}-wal" "${dbFile}-shm" && exec ./target/debug/hype-server serve`,
+    cwd: '..',
+    url: `${baseURL}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: `sqlite://${dbFile}?mode=rwc`,
+      HYPE_ADDR: `127.0.0.1:${port}`,
+      HYPE_PUBLIC_URL: baseURL,
+      LEPTOS_SITE_ROOT: 'target/site',
+      RUST_LOG: 'warn',
+    },
+  },
+});

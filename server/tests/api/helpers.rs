@@ -1,0 +1,330 @@
+//! `spawn_app`, a fresh database per test, and small request helpers.
+use hype::entities::{referral_hits, referral_links, referrals};
+use hype::services::links::NewLink;
+use hype::types::{Identifier, Password, Username};
+use hype::{HypeConfig, HypeState};
+use hype_server::{Application, Config};
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait, Statement};
+use std::net::SocketAddr;
+
+/// Runs each named `async fn name(db: Db)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Db::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(db) = $crate::helpers::Db::postgres() {
+                        super::$name(db).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite,
+    /// The admin URL of a PostgreSQL server; each test creates its own database there.
+    Postgres(String),
+}
+
+impl Db {
+    /// PostgreSQL from `HYPE_TEST_POSTGRES_URL`. Unset: skipped with a note, except under CI,
+    /// where a missing PostgreSQL fails the run.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("HYPE_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("HYPE_TEST_POSTGRES_URL must be set in CI: PostgreSQL tests can't be skipped")
+            }
+            _ => {
+                eprintln!("HYPE_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
+                None
+            }
+        }
+    }
+}
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create(db: &Db) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match db {
+            Db::Sqlite => {
+                let path = std::env::temp_dir().join(format!("hype-test-{id}.db"));
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
+            }
+            Db::Postgres(admin_url) => {
+                let name = format!("hype_test_{id}");
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at HYPE_TEST_POSTGRES_URL is unreachable: {e}"));
+                admin
+                    .execute(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("CREATE DATABASE \"{name}\""),
+                    ))
+                    .await
+                    .expect("create the test database");
+                let _ = admin.close().await;
+                let mut url = url::Url::parse(admin_url).expect("HYPE_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    cleanup: Cleanup::Postgres {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async move {
+                        if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                            let _ = admin
+                                .execute(Statement::from_string(
+                                    admin.get_database_backend(),
+                                    format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: HypeState,
+    pub database: std::sync::Arc<TestDatabase>,
+}
+
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut HypeConfig)) -> TestApp {
+    let database = std::sync::Arc::new(TestDatabase::create(&db).await);
+    let mut hype = HypeConfig::default();
+    adjust(&mut hype);
+    spawn_on(database, hype).await
+}
+
+/// Another instance of the same site on the same database (as behind a load balancer).
+pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
+    spawn_on(app.database.clone(), (*app.state.config).clone()).await
+}
+
+async fn spawn_on(database: std::sync::Arc<TestDatabase>, hype: HypeConfig) -> TestApp {
+    let config = Config {
+        database_url: database.url.clone(),
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        hype,
+        ..Config::default()
+    };
+    let app = Application::build(config).await.expect("the app builds");
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+
+        state,
+        database,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> Client {
+    Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client")
+}
+
+/// A client that keeps nothing: cookies are set by hand.
+pub fn bare_client() -> Client {
+    Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("http client")
+}
+
+pub const PASSWORD: &str = "password123";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Calls a server function with form fields, as a hydrated page would.
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn signup(&self, client: &Client, username: &str) -> Response {
+        self.call(
+            client,
+            "signup",
+            &[("username", username), ("password", PASSWORD), ("email", "")],
+        )
+        .await
+    }
+
+    pub async fn login(&self, client: &Client, username: &str) -> Response {
+        self.call(client, "login", &[("username", username), ("password", PASSWORD)])
+            .await
+    }
+
+    /// Arranges a user directly through the core.
+    pub async fn user(&self, username: &str) -> hype::entities::users::Model {
+        hype::services::users::create(
+            &self.state.db,
+            &Username::parse(username).expect("username"),
+            None,
+            &Password::parse(PASSWORD).expect("password"),
+            false,
+        )
+        .await
+        .expect("user")
+    }
+
+    /// Arranges a link with `identifier` for `owner`.
+    pub async fn link(&self, owner: i32, identifier: &str) -> referral_links::Model {
+        hype::services::links::create(
+            &self.state.db,
+            owner,
+            NewLink {
+                identifier: Some(Identifier::parse(identifier).expect("identifier")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("link")
+    }
+
+    pub async fn hits(&self) -> Vec<referral_hits::Model> {
+        referral_hits::Entity::find()
+            .all(&self.state.db)
+            .await
+            .expect("hits")
+    }
+
+    pub async fn hit_count(&self) -> u64 {
+        referral_hits::Entity::find()
+            .count(&self.state.db)
+            .await
+            .expect("count")
+    }
+
+    pub async fn referrals(&self) -> Vec<referrals::Model> {
+        referrals::Entity::find()
+            .all(&self.state.db)
+            .await
+            .expect("referrals")
+    }
+
+    pub async fn session_rows(&self) -> i64 {
+        let row = self
+            .state
+            .db
+            .query_one(Statement::from_string(
+                self.state.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM sessions",
+            ))
+            .await
+            .expect("count sessions")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}
+
+/// The `Set-Cookie` header for cookie `name`, if the response sets it.
+pub fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The value part of a `Set-Cookie` header.
+pub fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

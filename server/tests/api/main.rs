@@ -1,0 +1,8 @@
+//! Black-box HTTP tests: the real router on port 0, a fresh database per test, a cookie-keeping
+//! client with redirects off. Every test runs on SQLite and on PostgreSQL.
+mod helpers;
+
+mod accounts;
+mod claims;
+mod links;
+mod ref_links;
