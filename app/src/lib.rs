@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! hype's web UI: the HTML shell, the router and the pages. Server functions live in `api`,
 //! wire types in `models`; with the `hydrate` feature this crate is the browser's wasm.
 pub mod api;
@@ -12,7 +13,7 @@ use crate::models::UserView;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
         signup,
     });
 
+    // In-order streaming: every page arrives complete as HTML, so it works without JavaScript.
     view! {
         <Stylesheet id="leptos" href="/pkg/hype.css"/>
         <Title text="hype — referral links"/>
@@ -73,10 +75,10 @@ pub fn App() -> impl IntoView {
             <components::nav::TopBar/>
             <main class="page">
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=path!("/") view=routes::home::HomePage/>
-                    <Route path=path!("/signup") view=routes::signup::SignupPage/>
-                    <Route path=path!("/login") view=routes::login::LoginPage/>
-                    <Route path=path!("/links") view=routes::links::LinksPage/>
+                    <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/signup") view=routes::signup::SignupPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/login") view=routes::login::LoginPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/links") view=routes::links::LinksPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
             <footer class="footer">"hype · self-hosted referral links"</footer>

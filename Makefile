@@ -1,0 +1,42 @@
+# hype — the two commands: `make run` (the site on http://127.0.0.1:3000) and `make test`.
+SHELL := /bin/bash
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+# PostgreSQL for the tests' second database; `HYPE_TEST_POSTGRES_URL= make test` skips it.
+HYPE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export HYPE_TEST_POSTGRES_URL
+
+.PHONY: run release test test-rust test-e2e tools e2e-deps lint
+
+## The build tools, installed the first time (cargo-leptos takes ~13 minutes to compile).
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)' || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@cargo leptos --version 2>/dev/null | grep -q ' $(CARGO_LEPTOS_VERSION)' || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+
+## Build and serve the site (SQLite file hype.db unless DATABASE_URL says otherwise).
+run: tools
+	cargo leptos serve
+
+## An optimised build: target/release/hype-server plus target/site.
+release: tools
+	@command -v wasm-opt >/dev/null || { echo "wasm-opt missing: npm install -g binaryen@132 (Debian's binaryen breaks hydration)"; exit 1; }
+	cargo leptos build --release
+
+## Every test: Rust (unit + HTTP on SQLite and PostgreSQL), then Playwright in Chromium.
+test: test-rust test-e2e
+
+test-rust:
+	cargo test --workspace --locked
+
+test-e2e: tools e2e-deps
+	cargo leptos build
+	cd end2end && npx playwright test
+
+e2e-deps:
+	@test -x /usr/bin/chromium || { echo "Chromium missing: apt-get install chromium"; exit 1; }
+	@test -d end2end/node_modules/@playwright/test || (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
