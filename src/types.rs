@@ -162,7 +162,9 @@ mod tests {
     #[test]
     fn emails_are_optional_but_checked_when_given() {
         assert_eq!(Email::parse_optional(Some("  ")).unwrap(), None);
-        assert!(Email::parse_optional(Some("a@b.example")).unwrap().is_some());
+        assert!(Email::parse_optional(Some("a@b.example"))
+            .unwrap()
+            .is_some());
         assert!(Email::parse_optional(Some("nope")).is_err());
         assert!(Email::parse_optional(Some("a@b")).is_err());
     }

@@ -20,7 +20,12 @@ impl MigrationTrait for Migration {
                     )
                     .col(ColumnDef::new("identifier").string_len(50).not_null())
                     .col(ColumnDef::new("user_id").integer().null())
-                    .col(ColumnDef::new("label").string_len(100).not_null().default(""))
+                    .col(
+                        ColumnDef::new("label")
+                            .string_len(100)
+                            .not_null()
+                            .default(""),
+                    )
                     .col(
                         ColumnDef::new("disabled")
                             .boolean()

@@ -20,7 +20,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("user_agent").text().not_null().default(""))
                     .col(ColumnDef::new("http_referer").text().not_null().default(""))
                     .col(ColumnDef::new("next").text().not_null().default(""))
-                    .col(ColumnDef::new("confirmed").timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new("confirmed")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(
                         ColumnDef::new("created_at")
                             .timestamp_with_time_zone()
@@ -49,9 +53,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, cols) in [
-            ("referral_hits_link_created_idx", &["referral_link_id", "created_at"][..]),
+            (
+                "referral_hits_link_created_idx",
+                &["referral_link_id", "created_at"][..],
+            ),
             ("referral_hits_visitor_idx", &["visitor_id"][..]),
-            ("referral_hits_hit_user_idx", &["hit_user_id", "created_at"][..]),
+            (
+                "referral_hits_hit_user_idx",
+                &["hit_user_id", "created_at"][..],
+            ),
             ("referral_hits_confirmed_idx", &["confirmed"][..]),
             ("referral_hits_created_idx", &["created_at"][..]),
         ] {

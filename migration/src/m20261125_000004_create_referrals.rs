@@ -32,13 +32,22 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .default("pending"),
                     )
-                    .col(ColumnDef::new("flags").string_len(200).not_null().default(""))
+                    .col(
+                        ColumnDef::new("flags")
+                            .string_len(200)
+                            .not_null()
+                            .default(""),
+                    )
                     .col(
                         ColumnDef::new("created_at")
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .col(ColumnDef::new("decided_at").timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new("decided_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(ColumnDef::new("decided_by").integer().null())
                     .foreign_key(
                         ForeignKey::create()

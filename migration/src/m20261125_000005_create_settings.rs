@@ -11,7 +11,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("settings")
-                    .col(ColumnDef::new("key").string_len(64).not_null().primary_key())
+                    .col(
+                        ColumnDef::new("key")
+                            .string_len(64)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new("value").text().not_null())
                     .to_owned(),
             )

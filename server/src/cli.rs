@@ -7,7 +7,11 @@ use hype::types::{Email, Identifier, Password, Username};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hype-server", version, about = "hype: self-hosted referral links")]
+#[command(
+    name = "hype-server",
+    version,
+    about = "hype: self-hosted referral links"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -39,9 +39,9 @@ impl Config {
             config.database_url = v;
         }
         if let Some(v) = var("HYPE_ADDR") {
-            config.addr = v
-                .parse()
-                .with_context(|| format!("HYPE_ADDR={v:?} is not an address like 127.0.0.1:3000"))?;
+            config.addr = v.parse().with_context(|| {
+                format!("HYPE_ADDR={v:?} is not an address like 127.0.0.1:3000")
+            })?;
         }
         config.secret_key = var("HYPE_SECRET_KEY");
         if let Some(v) = var("HYPE_LOG_SQL") {
@@ -52,8 +52,9 @@ impl Config {
         }
         let hype = &mut config.hype;
         if let Some(v) = var("HYPE_PUBLIC_URL") {
-            hype.public_url = url::Url::parse(&v)
-                .with_context(|| format!("HYPE_PUBLIC_URL={v:?} is not a URL like https://example.com"))?;
+            hype.public_url = url::Url::parse(&v).with_context(|| {
+                format!("HYPE_PUBLIC_URL={v:?} is not a URL like https://example.com")
+            })?;
             if !matches!(hype.public_url.scheme(), "http" | "https") {
                 bail!("HYPE_PUBLIC_URL must be an http:// or https:// URL");
             }
@@ -72,7 +73,9 @@ impl Config {
                 .parse()
                 .ok()
                 .filter(|d| (1..=3650).contains(d))
-                .with_context(|| format!("HYPE_ATTRIBUTION_WINDOW_DAYS={v:?}: a number of days from 1 to 3650"))?;
+                .with_context(|| {
+                    format!("HYPE_ATTRIBUTION_WINDOW_DAYS={v:?}: a number of days from 1 to 3650")
+                })?;
         }
         if let Some(v) = var("HYPE_ATTRIBUTION_MODEL") {
             hype.attribution_model = v
@@ -88,7 +91,11 @@ impl Config {
                 .map(|s| {
                     s.parse::<ipnet::IpNet>()
                         .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                        .with_context(|| format!("HYPE_TRUSTED_PROXIES: {s:?} is not an IP address or CIDR range"))
+                        .with_context(|| {
+                            format!(
+                                "HYPE_TRUSTED_PROXIES: {s:?} is not an IP address or CIDR range"
+                            )
+                        })
                 })
                 .collect::<anyhow::Result<_>>()?;
         }
@@ -99,11 +106,9 @@ impl Config {
             hype.default_redirect = v;
         }
         if let Some(v) = var("HYPE_REWARD_POINTS") {
-            hype.reward_points = v
-                .parse()
-                .ok()
-                .filter(|p| *p >= 0)
-                .with_context(|| format!("HYPE_REWARD_POINTS={v:?}: a whole number of points, 0 or more"))?;
+            hype.reward_points = v.parse().ok().filter(|p| *p >= 0).with_context(|| {
+                format!("HYPE_REWARD_POINTS={v:?}: a whole number of points, 0 or more")
+            })?;
         }
         Ok(config)
     }

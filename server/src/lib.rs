@@ -78,11 +78,13 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
         .site_root(config.site_root.clone())
         .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
         .site_addr(config.addr)
-        .env(if std::env::var("LEPTOS_ENV").is_ok_and(|e| e.eq_ignore_ascii_case("dev")) {
-            leptos::config::Env::DEV
-        } else {
-            leptos::config::Env::PROD
-        })
+        .env(
+            if std::env::var("LEPTOS_ENV").is_ok_and(|e| e.eq_ignore_ascii_case("dev")) {
+                leptos::config::Env::DEV
+            } else {
+                leptos::config::Env::PROD
+            },
+        )
         .build();
     let routes = generate_route_list(App);
     let context_state = state.clone();
@@ -101,8 +103,14 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
 
     pages
         .merge(hype::web::routes().with_state(state.clone()))
-        .layer(from_fn_with_state(state.clone(), layers::ref_param_redirect))
-        .layer(from_fn_with_state(state.clone(), layers::claim_visitor_hits))
+        .layer(from_fn_with_state(
+            state.clone(),
+            layers::ref_param_redirect,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            layers::claim_visitor_hits,
+        ))
         .layer(auth::layer(&state.db, store, &state.config))
         .layer(from_fn_with_state(state, csrf::reject_cross_site))
         .layer(TraceLayer::new_for_http())

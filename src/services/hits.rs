@@ -122,7 +122,9 @@ mod tests {
         let alice = user(&db, "alice").await;
         let bob = user(&db, "bob").await;
         let carol = user(&db, "carol").await;
-        let link = links::create(&db, alice.id, NewLink::default()).await.unwrap();
+        let link = links::create(&db, alice.id, NewLink::default())
+            .await
+            .unwrap();
         let visitor = Uuid::new_v4();
         let other_visitor = Uuid::new_v4();
         for v in [visitor, visitor, other_visitor] {
@@ -153,7 +155,9 @@ mod tests {
     async fn stored_text_is_capped_and_nul_free() {
         let db = memory_db().await;
         let alice = user(&db, "alice").await;
-        let link = links::create(&db, alice.id, NewLink::default()).await.unwrap();
+        let link = links::create(&db, alice.id, NewLink::default())
+            .await
+            .unwrap();
         let id = record(
             &db,
             NewHit {
@@ -165,7 +169,11 @@ mod tests {
         )
         .await
         .unwrap();
-        let hit = referral_hits::Entity::find_by_id(id).one(&db).await.unwrap().unwrap();
+        let hit = referral_hits::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(hit.user_agent.chars().count(), MAX_HEADER_CHARS);
         assert!(!hit.user_agent.contains('\0'));
         assert_eq!(hit.next.len(), MAX_NEXT_CHARS);

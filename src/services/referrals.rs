@@ -62,8 +62,12 @@ mod tests {
         let alice = user(&db, "alice").await;
         let bob = user(&db, "bob").await;
         let newcomer = user(&db, "newcomer").await;
-        let first = links::create(&db, alice.id, NewLink::default()).await.unwrap();
-        let last = links::create(&db, bob.id, NewLink::default()).await.unwrap();
+        let first = links::create(&db, alice.id, NewLink::default())
+            .await
+            .unwrap();
+        let last = links::create(&db, bob.id, NewLink::default())
+            .await
+            .unwrap();
         let visitor = Uuid::new_v4();
         for (link, hours_ago) in [(&first, 2), (&last, 1)] {
             let id = hits::record(
@@ -124,7 +128,9 @@ mod tests {
         let db = memory_db().await;
         let alice = user(&db, "alice").await;
         let newcomer = user(&db, "newcomer").await;
-        let link = links::create(&db, alice.id, NewLink::default()).await.unwrap();
+        let link = links::create(&db, alice.id, NewLink::default())
+            .await
+            .unwrap();
         let visitor = Uuid::new_v4();
         let id = hits::record(
             &db,

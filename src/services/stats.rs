@@ -3,8 +3,8 @@ use crate::entities::{referral_hits, referrals};
 use crate::error::Result;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+    RelationTrait,
 };
 use std::collections::HashMap;
 
@@ -66,7 +66,9 @@ pub async fn for_links(
         .column_as(referral_hits::Column::ReferralLinkId, "referral_link_id")
         .column_as(Expr::cust("COUNT(*)"), "signups")
         .column_as(
-            Expr::cust("COALESCE(SUM(CASE WHEN referrals.status = 'confirmed' THEN 1 ELSE 0 END), 0)"),
+            Expr::cust(
+                "COALESCE(SUM(CASE WHEN referrals.status = 'confirmed' THEN 1 ELSE 0 END), 0)",
+            ),
             "confirmed",
         )
         .join(JoinType::InnerJoin, referrals::Relation::Hit.def())
@@ -97,8 +99,12 @@ mod tests {
     async fn a_visitor_who_signs_up_counts_once_as_visitor_and_once_as_signup() {
         let db = memory_db().await;
         let alice = user(&db, "alice").await;
-        let link = links::create(&db, alice.id, NewLink::default()).await.unwrap();
-        let other = links::create(&db, alice.id, NewLink::default()).await.unwrap();
+        let link = links::create(&db, alice.id, NewLink::default())
+            .await
+            .unwrap();
+        let other = links::create(&db, alice.id, NewLink::default())
+            .await
+            .unwrap();
         let visitor = Uuid::new_v4();
         let stranger = Uuid::new_v4();
         for v in [visitor, visitor, stranger] {
@@ -140,6 +146,9 @@ mod tests {
                 confirmed: 0
             }
         );
-        assert_eq!(stats.get(&other.id).copied().unwrap_or_default(), LinkStats::default());
+        assert_eq!(
+            stats.get(&other.id).copied().unwrap_or_default(),
+            LinkStats::default()
+        );
     }
 }

@@ -140,9 +140,14 @@ mod tests {
             .await
             .unwrap();
         assert_ne!(user.password_hash, "correct horse");
-        assert_eq!(authenticate(&db, "BOB", "correct horse").await.unwrap().id, user.id);
+        assert_eq!(
+            authenticate(&db, "BOB", "correct horse").await.unwrap().id,
+            user.id
+        );
         let wrong = authenticate(&db, "bob", "wrong horse").await.unwrap_err();
-        let unknown = authenticate(&db, "nobody", "correct horse").await.unwrap_err();
+        let unknown = authenticate(&db, "nobody", "correct horse")
+            .await
+            .unwrap_err();
         assert_eq!(wrong.to_string(), unknown.to_string());
     }
 

@@ -55,6 +55,9 @@ mod tests {
             Some("198.51.100.1".parse().unwrap())
         );
         assert_eq!(client_ip(Some(stranger), &h, &config), Some(stranger));
-        assert_eq!(client_ip(Some(proxy), &headers("junk"), &config), Some(proxy));
+        assert_eq!(
+            client_ip(Some(proxy), &headers("junk"), &config),
+            Some(proxy)
+        );
     }
 }

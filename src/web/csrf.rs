@@ -35,11 +35,7 @@ fn is_cross_site(state: &HypeState, headers: &header::HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
     };
-    let Some(origin) = origin
-        .to_str()
-        .ok()
-        .and_then(|o| url::Url::parse(o).ok())
-    else {
+    let Some(origin) = origin.to_str().ok().and_then(|o| url::Url::parse(o).ok()) else {
         // `Origin: null` (sandboxed frames, privacy redirects) or garbage.
         return true;
     };

@@ -90,8 +90,7 @@ fn header_bytes(headers: &axum::http::HeaderMap, name: header::HeaderName) -> Ve
 
 /// A 302 that no cache keeps (a cached redirect would skip the hit).
 pub(crate) fn redirect(target: &str, cookie: Option<HeaderValue>) -> Response {
-    let location =
-        HeaderValue::from_str(target).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    let location = HeaderValue::from_str(target).unwrap_or_else(|_| HeaderValue::from_static("/"));
     let mut response = (
         StatusCode::FOUND,
         [

@@ -46,7 +46,8 @@ pub fn safe_next(raw: &str) -> Option<String> {
 
 fn has_control(s: &str) -> bool {
     s.chars().any(|c| {
-        c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{feff}')
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{feff}')
     })
 }
 
@@ -100,7 +101,10 @@ mod tests {
 
     #[test]
     fn same_site_paths_are_kept_and_encoded() {
-        assert_eq!(safe_next("/accounts/signup/").as_deref(), Some("/accounts/signup/"));
+        assert_eq!(
+            safe_next("/accounts/signup/").as_deref(),
+            Some("/accounts/signup/")
+        );
         assert_eq!(safe_next("/a?b=1&c=2").as_deref(), Some("/a?b=1&c=2"));
         assert_eq!(safe_next("/caf%C3%A9").as_deref(), Some("/caf%C3%A9"));
         assert_eq!(safe_next("/café").as_deref(), Some("/caf%C3%A9"));

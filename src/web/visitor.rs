@@ -78,21 +78,26 @@ pub fn delete_cookie(config: &HypeConfig) -> HeaderValue {
 }
 
 fn cookie_header(config: &HypeConfig, value: &str, max_age: u64) -> HeaderValue {
-    let secure = if config.secure_cookies() { "; Secure" } else { "" };
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     let text = format!(
         "{}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}",
         config.cookie_name
     );
     // The name comes from configuration (checked at start-up) and the value is ours.
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("hype_rk=; Max-Age=0; Path=/"))
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("hype_rk=; Max-Age=0; Path=/"))
 }
 
 /// True when `name` can be a cookie name (an RFC 6265 token).
 pub fn valid_cookie_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]

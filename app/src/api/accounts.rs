@@ -18,9 +18,10 @@ pub async fn signup(
     let username = Username::parse(&username).map_err(fail)?;
     let email = Email::parse_optional(email.as_deref()).map_err(fail)?;
     let password = Password::parse(&password).map_err(fail)?;
-    let user = hype::services::users::create(&state.db, &username, email.as_ref(), &password, false)
-        .await
-        .map_err(fail)?;
+    let user =
+        hype::services::users::create(&state.db, &username, email.as_ref(), &password, false)
+            .await
+            .map_err(fail)?;
     let user_id = user.id;
     sign_in(&state, &mut auth, user.into()).await?;
     // Signing in claimed this browser's hits for the new user: now decide who referred them.

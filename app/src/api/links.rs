@@ -38,7 +38,10 @@ pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
 
 /// Creates a link; a blank identifier gets a random one.
 #[server(endpoint = "create_link")]
-pub async fn create_link(identifier: Option<String>, label: Option<String>) -> Result<(), AppError> {
+pub async fn create_link(
+    identifier: Option<String>,
+    label: Option<String>,
+) -> Result<(), AppError> {
     use crate::api::ssr::*;
     use hype::services::links::NewLink;
     use hype::types::Identifier;

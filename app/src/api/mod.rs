@@ -32,7 +32,10 @@ pub mod ssr {
 
     /// The signed-in user, or 401.
     pub async fn require_user() -> Result<SessionUser, AppError> {
-        auth().await?.user.ok_or_else(|| fail(AppError::Unauthorized))
+        auth()
+            .await?
+            .user
+            .ok_or_else(|| fail(AppError::Unauthorized))
     }
 
     /// Sets the response up for `error` and returns it.
@@ -64,8 +67,7 @@ pub mod ssr {
                 leptos_axum::redirect(&format!("{back}?error={message}"));
             }
             _ => response.set_status(
-                StatusCode::from_u16(error.status())
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ),
         }
         error

@@ -21,14 +21,26 @@ async fn signup_creates_a_signed_in_account_with_a_hashed_password(db: Db) {
         .call(
             &client,
             "signup",
-            &[("username", "Newbie"), ("password", PASSWORD), ("email", "new@example.com")],
+            &[
+                ("username", "Newbie"),
+                ("password", PASSWORD),
+                ("email", "new@example.com"),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let session = set_cookie(response.headers(), "hype_session").expect("a session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
 
-    let me: serde_json::Value = app.call(&client, "current_user", &[]).await.json().await.unwrap();
+    let me: serde_json::Value = app
+        .call(&client, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["username"], "Newbie");
     let user = hype::services::users::find_by_username(&app.state.db, "newbie")
         .await
@@ -53,10 +65,18 @@ async fn bad_signups_get_a_clear_message_and_change_nothing(db: Db) {
             .call(
                 &browser(),
                 "signup",
-                &[("username", username), ("password", password), ("email", email)],
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("email", email),
+                ],
             )
             .await;
-        assert_eq!(response.status().as_u16(), status, "{username}/{password}/{email}");
+        assert_eq!(
+            response.status().as_u16(),
+            status,
+            "{username}/{password}/{email}"
+        );
         assert_eq!(set_cookie(response.headers(), "hype_session"), None);
         let body = response.text().await.unwrap();
         assert!(body.contains(message), "{body} should mention {message:?}");
@@ -71,10 +91,18 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(db: Db) {
     let app = spawn_app(db).await;
     app.user("alice").await;
     let wrong = app
-        .call(&browser(), "login", &[("username", "alice"), ("password", "wrong-password")])
+        .call(
+            &browser(),
+            "login",
+            &[("username", "alice"), ("password", "wrong-password")],
+        )
         .await;
     let unknown = app
-        .call(&browser(), "login", &[("username", "nobody"), ("password", PASSWORD)])
+        .call(
+            &browser(),
+            "login",
+            &[("username", "nobody"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
@@ -94,7 +122,12 @@ async fn the_session_id_rotates_at_every_login(db: Db) {
     let second_id = cookie_value(&set_cookie(second.headers(), "hype_session").expect("a new id"));
     assert_ne!(first_id, second_id);
 
-    let me: serde_json::Value = app.call(&client, "current_user", &[]).await.json().await.unwrap();
+    let me: serde_json::Value = app
+        .call(&client, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["username"], "bob");
     // The old id no longer signs anyone in.
     let stale = bare_client()
@@ -104,7 +137,10 @@ async fn the_session_id_rotates_at_every_login(db: Db) {
         .send()
         .await
         .unwrap();
-    assert_eq!(stale.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
+    assert_eq!(
+        stale.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
 }
 
 async fn logout_ends_the_session(db: Db) {
@@ -115,7 +151,12 @@ async fn logout_ends_the_session(db: Db) {
     assert_eq!(app.session_rows().await, 1);
     let response = app.call(&client, "logout", &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let me: serde_json::Value = app.call(&client, "current_user", &[]).await.json().await.unwrap();
+    let me: serde_json::Value = app
+        .call(&client, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me, serde_json::Value::Null);
     assert_eq!(app.session_rows().await, 0);
 }
@@ -155,11 +196,21 @@ async fn plain_html_forms_get_redirects_with_their_errors(db: Db) {
         .await
         .unwrap();
     assert_eq!(failed.status(), StatusCode::FOUND);
-    assert_eq!(location(&failed), "/login?error=Wrong+username+or+password.");
-    let page = app.get(&client, &location(&failed)).await.text().await.unwrap();
+    assert_eq!(
+        location(&failed),
+        "/login?error=Wrong+username+or+password."
+    );
+    let page = app
+        .get(&client, &location(&failed))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Wrong username or password."));
 
-    let ok = post(vec![("username", "alice"), ("password", PASSWORD)]).await.unwrap();
+    let ok = post(vec![("username", "alice"), ("password", PASSWORD)])
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::FOUND);
     assert_eq!(location(&ok), "/links");
 }
@@ -180,7 +231,11 @@ async fn cross_site_state_changes_are_refused(db: Db) {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{header}: {value}"
+        );
         assert_eq!(set_cookie(response.headers(), "hype_session"), None);
     }
     assert_eq!(app.session_rows().await, 0);

@@ -38,7 +38,9 @@ async fn anonymous_hits_are_claimed_at_signup_and_the_referrer_is_recorded(db: D
     assert_eq!(referrals[0].referred_user_id, newcomer.id);
     assert_eq!(referrals[0].referrer_user_id, Some(alice.id));
     assert_eq!(referrals[0].status, "pending");
-    assert!(hits.iter().any(|h| Some(h.id) == referrals[0].referral_hit_id));
+    assert!(hits
+        .iter()
+        .any(|h| Some(h.id) == referrals[0].referral_hit_id));
 }
 
 async fn anonymous_hits_are_claimed_at_login_without_a_referral(db: Db) {
@@ -54,7 +56,10 @@ async fn anonymous_hits_are_claimed_at_login_without_a_referral(db: Db) {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(set_cookie(response.headers(), "hype_rk").is_some_and(|c| c.contains("Max-Age=0")));
     assert_eq!(app.hits().await[0].hit_user_id, Some(bob.id));
-    assert!(app.referrals().await.is_empty(), "referrals are decided at sign-up");
+    assert!(
+        app.referrals().await.is_empty(),
+        "referrals are decided at sign-up"
+    );
 }
 
 async fn hits_are_claimed_on_any_later_signed_in_request(db: Db) {
@@ -97,7 +102,10 @@ async fn a_forged_cookie_on_a_signed_in_request_is_deleted_and_claims_nothing(db
     for forged in ["garbage", "0000.AAAA", ""] {
         let response = bare_client()
             .get(app.url("/links"))
-            .header("Cookie", format!("hype_session={session}; hype_rk={forged}"))
+            .header(
+                "Cookie",
+                format!("hype_session={session}; hype_rk={forged}"),
+            )
             .send()
             .await
             .unwrap();

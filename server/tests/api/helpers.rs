@@ -49,7 +49,9 @@ impl Db {
         match std::env::var("HYPE_TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
             _ if std::env::var_os("CI").is_some() => {
-                panic!("HYPE_TEST_POSTGRES_URL must be set in CI: PostgreSQL tests can't be skipped")
+                panic!(
+                    "HYPE_TEST_POSTGRES_URL must be set in CI: PostgreSQL tests can't be skipped"
+                )
             }
             _ => {
                 eprintln!("HYPE_TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
@@ -85,7 +87,9 @@ impl TestDatabase {
                 let name = format!("hype_test_{id}");
                 let admin = Database::connect(admin_url.as_str())
                     .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at HYPE_TEST_POSTGRES_URL is unreachable: {e}"));
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL at HYPE_TEST_POSTGRES_URL is unreachable: {e}")
+                    });
                 admin
                     .execute(Statement::from_string(
                         admin.get_database_backend(),
@@ -122,7 +126,9 @@ impl Drop for TestDatabase {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
                 let _ = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
                     else {
                         return;
                     };
@@ -227,14 +233,22 @@ impl TestApp {
         self.call(
             client,
             "signup",
-            &[("username", username), ("password", PASSWORD), ("email", "")],
+            &[
+                ("username", username),
+                ("password", PASSWORD),
+                ("email", ""),
+            ],
         )
         .await
     }
 
     pub async fn login(&self, client: &Client, username: &str) -> Response {
-        self.call(client, "login", &[("username", username), ("password", PASSWORD)])
-            .await
+        self.call(
+            client,
+            "login",
+            &[("username", username), ("password", PASSWORD)],
+        )
+        .await
     }
 
     /// Arranges a user directly through the core.

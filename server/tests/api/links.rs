@@ -15,11 +15,16 @@ on_both_databases!(
 
 async fn links_need_a_signed_in_user(db: Db) {
     let app = spawn_app(db).await;
-    let response = app.call(&browser(), "create_link", &[("identifier", "x")]).await;
+    let response = app
+        .call(&browser(), "create_link", &[("identifier", "x")])
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let list = app.call(&browser(), "list_links", &[]).await;
     assert_eq!(list.status(), StatusCode::UNAUTHORIZED);
-    assert!(hype::services::links::find(&app.state.db, "x").await.unwrap().is_none());
+    assert!(hype::services::links::find(&app.state.db, "x")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn users_create_random_and_vanity_links(db: Db) {
@@ -27,12 +32,29 @@ async fn users_create_random_and_vanity_links(db: Db) {
     app.user("alice").await;
     let client = browser();
     app.login(&client, "alice").await;
-    let random = app.call(&client, "create_link", &[("identifier", ""), ("label", "Newsletter")]).await;
+    let random = app
+        .call(
+            &client,
+            "create_link",
+            &[("identifier", ""), ("label", "Newsletter")],
+        )
+        .await;
     assert_eq!(random.status(), StatusCode::OK);
-    let vanity = app.call(&client, "create_link", &[("identifier", "alice-2026"), ("label", "")]).await;
+    let vanity = app
+        .call(
+            &client,
+            "create_link",
+            &[("identifier", "alice-2026"), ("label", "")],
+        )
+        .await;
     assert_eq!(vanity.status(), StatusCode::OK);
 
-    let links: Vec<Value> = app.call(&client, "list_links", &[]).await.json().await.unwrap();
+    let links: Vec<Value> = app
+        .call(&client, "list_links", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(links.len(), 2);
     assert_eq!(links[0]["identifier"], "alice-2026");
     assert_eq!(links[0]["url"], "http://127.0.0.1:3000/ref/alice-2026");
@@ -52,12 +74,19 @@ async fn bad_or_taken_identifiers_get_a_clear_message(db: Db) {
         (&"x".repeat(51), 400, "1 to 50"),
         ("taken", 409, "is taken"),
     ] {
-        let response = app.call(&client, "create_link", &[("identifier", identifier)]).await;
+        let response = app
+            .call(&client, "create_link", &[("identifier", identifier)])
+            .await;
         assert_eq!(response.status().as_u16(), status, "{identifier}");
         let body = response.text().await.unwrap();
         assert!(body.contains(message), "{body}");
     }
-    let links: Vec<Value> = app.call(&client, "list_links", &[]).await.json().await.unwrap();
+    let links: Vec<Value> = app
+        .call(&client, "list_links", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(links.len(), 1);
 }
 
@@ -71,23 +100,38 @@ async fn only_the_owner_can_disable_a_link(db: Db) {
     let mallory = browser();
     app.login(&mallory, "mallory").await;
     let refused = app
-        .call(&mallory, "set_link_disabled", &[("id", &id), ("disabled", "true")])
+        .call(
+            &mallory,
+            "set_link_disabled",
+            &[("id", &id), ("disabled", "true")],
+        )
         .await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&bare_client(), "/ref/alice").await.status(), StatusCode::FOUND);
+    assert_eq!(
+        app.get(&bare_client(), "/ref/alice").await.status(),
+        StatusCode::FOUND
+    );
     assert_eq!(app.hit_count().await, 1);
 
     let owner = browser();
     app.login(&owner, "alice").await;
     let disabled = app
-        .call(&owner, "set_link_disabled", &[("id", &id), ("disabled", "true")])
+        .call(
+            &owner,
+            "set_link_disabled",
+            &[("id", &id), ("disabled", "true")],
+        )
         .await;
     assert_eq!(disabled.status(), StatusCode::OK);
     app.get(&bare_client(), "/ref/alice").await;
     assert_eq!(app.hit_count().await, 1, "a disabled link records nothing");
 
-    app.call(&owner, "set_link_disabled", &[("id", &id), ("disabled", "false")])
-        .await;
+    app.call(
+        &owner,
+        "set_link_disabled",
+        &[("id", &id), ("disabled", "false")],
+    )
+    .await;
     app.get(&bare_client(), "/ref/alice").await;
     assert_eq!(app.hit_count().await, 2);
 }
@@ -104,7 +148,12 @@ async fn link_counts_follow_visits_and_signups(db: Db) {
 
     let owner = browser();
     app.login(&owner, "alice").await;
-    let links: Vec<Value> = app.call(&owner, "list_links", &[]).await.json().await.unwrap();
+    let links: Vec<Value> = app
+        .call(&owner, "list_links", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(links[0]["hits"], 3);
     assert_eq!(links[0]["visitors"], 2);
     assert_eq!(links[0]["signups"], 1);

@@ -120,7 +120,11 @@ async fn unknown_or_disabled_links_record_nothing_and_keep_the_cookie(db: Db) {
     let first = app.get(&client, "/ref/good").await;
     assert!(set_cookie(first.headers(), "hype_rk").is_some());
 
-    for path in ["/ref/nope?next=/links", "/ref/off?next=/links", "/ref/bad%20id?next=/links"] {
+    for path in [
+        "/ref/nope?next=/links",
+        "/ref/off?next=/links",
+        "/ref/bad%20id?next=/links",
+    ] {
         let response = app.get(&client, path).await;
         assert_eq!(response.status(), StatusCode::FOUND);
         assert_eq!(location(&response), "/links");
@@ -163,12 +167,23 @@ async fn the_visitor_cookie_is_signed_scoped_and_kept(db: Db) {
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=31536000"] {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
     }
-    assert!(!cookie.contains("Secure"), "{cookie}: the test site is plain http");
+    assert!(
+        !cookie.contains("Secure"),
+        "{cookie}: the test site is plain http"
+    );
     let value = cookie_value(&cookie);
-    let visitor = app.state.signer.verify(&value).expect("a genuine signature");
+    let visitor = app
+        .state
+        .signer
+        .verify(&value)
+        .expect("a genuine signature");
 
     let second = app.get(&client, "/ref/x").await;
-    assert_eq!(set_cookie(second.headers(), "hype_rk"), None, "set once, then kept");
+    assert_eq!(
+        set_cookie(second.headers(), "hype_rk"),
+        None,
+        "set once, then kept"
+    );
     let hits = app.hits().await;
     assert_eq!(hits.len(), 2);
     assert!(hits.iter().all(|h| h.visitor_id == Some(visitor)));
@@ -277,10 +292,18 @@ async fn ref_parameter_with_an_unknown_link_serves_the_page(db: Db) {
     hype::services::links::set_disabled(&app.state.db, alice.id, off.id, true)
         .await
         .unwrap();
-    for path in ["/signup?ref=nope", "/signup?ref=off", "/signup?ref=bad%20id"] {
+    for path in [
+        "/signup?ref=nope",
+        "/signup?ref=off",
+        "/signup?ref=bad%20id",
+    ] {
         let response = app.get(&browser(), path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
-        assert!(response.text().await.unwrap().contains("Create your account"));
+        assert!(response
+            .text()
+            .await
+            .unwrap()
+            .contains("Create your account"));
     }
     assert_eq!(app.hit_count().await, 0);
 }
