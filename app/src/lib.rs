@@ -79,6 +79,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=routes::signup::SignupPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/login") view=routes::login::LoginPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/links") view=routes::links::LinksPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/rewards") view=routes::rewards::RewardsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin") view=routes::admin::overview::OverviewPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/hits") view=routes::admin::hits::HitsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/referrals") view=routes::admin::referrals::ReferralsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/links") view=routes::admin::links::AdminLinksPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/users") view=routes::admin::users::AdminUsersPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/audit") view=routes::admin::audit::AuditPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
             <footer class="footer">"hype · self-hosted referral links"</footer>

@@ -7,6 +7,9 @@ mod m20261125_000003_create_referral_hits;
 mod m20261125_000004_create_referrals;
 mod m20261125_000005_create_settings;
 mod m20261125_000006_create_sessions;
+mod m20261125_000007_create_reward_ledger;
+mod m20261125_000008_create_audit_log;
+mod m20261125_000009_add_user_ips;
 
 pub struct Migrator;
 
@@ -20,6 +23,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_referrals::Migration),
             Box::new(m20261125_000005_create_settings::Migration),
             Box::new(m20261125_000006_create_sessions::Migration),
+            Box::new(m20261125_000007_create_reward_ledger::Migration),
+            Box::new(m20261125_000008_create_audit_log::Migration),
+            Box::new(m20261125_000009_add_user_ips::Migration),
         ]
     }
 }

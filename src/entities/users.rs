@@ -12,6 +12,8 @@ pub struct Model {
     pub is_admin: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub signup_ip: Option<String>,
+    pub last_login_ip: Option<String>,
 }
 
 impl std::fmt::Debug for Model {

@@ -151,6 +151,149 @@ pub async fn set_disabled(
     Ok(active.update(db).await?)
 }
 
+/// A link as the admin list shows it.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct AdminLinkRow {
+    pub id: i32,
+    pub identifier: String,
+    pub label: String,
+    pub disabled: bool,
+    pub owner: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Links whose identifier, label or owner contains `query` (all when blank), newest first.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<AdminLinkRow>> {
+    use crate::entities::users;
+    use sea_orm::sea_query::{Alias, Cond, JoinType, Order, Query};
+    use sea_orm::FromQueryResult;
+    let (l, u) = (Alias::new("l"), Alias::new("u"));
+    let mut select = Query::select();
+    select
+        .from_as(referral_links::Entity, l.clone())
+        .columns(
+            [
+                referral_links::Column::Id,
+                referral_links::Column::Identifier,
+                referral_links::Column::Label,
+                referral_links::Column::Disabled,
+                referral_links::Column::CreatedAt,
+            ]
+            .map(|c| (l.clone(), c)),
+        )
+        .expr_as(
+            Expr::col((u.clone(), users::Column::Username)),
+            Alias::new("owner"),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            users::Entity,
+            u.clone(),
+            Expr::col((u.clone(), users::Column::Id))
+                .equals((l.clone(), referral_links::Column::UserId)),
+        )
+        .order_by((l.clone(), referral_links::Column::Id), Order::Desc)
+        .limit(limit);
+    let query = query.trim();
+    if !query.is_empty() {
+        let pattern = super::like_pattern(query);
+        select.cond_where(
+            Cond::any()
+                .add(super::ilike(
+                    Expr::col((l.clone(), referral_links::Column::Identifier)),
+                    &pattern,
+                ))
+                .add(super::ilike(
+                    Expr::col((l, referral_links::Column::Label)),
+                    &pattern,
+                ))
+                .add(super::ilike(
+                    Expr::col((u, users::Column::Username)),
+                    &pattern,
+                )),
+        );
+    }
+    Ok(
+        AdminLinkRow::find_by_statement(db.get_database_backend().build(&select))
+            .all(db)
+            .await?,
+    )
+}
+
+/// An admin disables or re-enables any link; the audit log records it.
+pub async fn admin_set_disabled<C>(
+    db: &C,
+    admin_id: i32,
+    link_id: i32,
+    disabled: bool,
+) -> Result<()>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let changed = referral_links::Entity::update_many()
+        .col_expr(referral_links::Column::Disabled, Expr::value(disabled))
+        .col_expr(referral_links::Column::UpdatedAt, Expr::value(super::now()))
+        .filter(referral_links::Column::Id.eq(link_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(Error::NotFound("No such link.".into()));
+    }
+    super::audit::record(
+        &txn,
+        admin_id,
+        if disabled {
+            "disable_link"
+        } else {
+            "enable_link"
+        },
+        "referral_links",
+        link_id,
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An admin creates a link for `username`; the audit log records it.
+///
+/// Errors: `NotFound` for an unknown user, and those of [`create`].
+pub async fn admin_create<C>(
+    db: &C,
+    admin_id: i32,
+    username: &str,
+    new: NewLink,
+) -> Result<referral_links::Model>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    let owner = super::users::find_by_username(db, username)
+        .await?
+        .ok_or_else(|| {
+            Error::NotFound(format!("There is no user named \"{}\".", username.trim()))
+        })?;
+    let txn = db.begin().await?;
+    let link = create(&txn, owner.id, new).await?;
+    super::audit::record(
+        &txn,
+        admin_id,
+        "create_link",
+        "referral_links",
+        link.id,
+        format!("{} for {}", link.identifier, owner.username),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(link)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
 //! The referral core's operations, as free functions taking the connection first.
 //! Multi-step writes take a transaction from their caller or open one themselves.
+pub mod audit;
+pub mod browse;
 pub mod hits;
+pub mod ledger;
 pub mod links;
 pub mod referrals;
 pub mod settings;
@@ -14,4 +17,27 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     let now = chrono::Utc::now();
     now.duration_trunc(TimeDelta::microseconds(1))
         .unwrap_or(now)
+}
+
+/// `%text%` for a case-insensitive LIKE, with `%`, `_` and `\` in `text` matched literally.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// `lower(expr) LIKE pattern ESCAPE '\'`, the same on SQLite and PostgreSQL.
+pub(crate) fn ilike(
+    expr: sea_orm::sea_query::Expr,
+    pattern: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Func, LikeExpr};
+    sea_orm::sea_query::Expr::expr(Func::lower(expr)).like(LikeExpr::new(pattern).escape('\\'))
 }

@@ -3,7 +3,10 @@ use crate::entities::users;
 use crate::error::{Error, Result};
 use crate::types::{Email, Password, Username};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
 
 /// Creates an account.
 ///
@@ -38,6 +41,8 @@ pub async fn create(
         is_admin: Set(is_admin),
         created_at: Set(now),
         updated_at: Set(now),
+        signup_ip: Set(None),
+        last_login_ip: Set(None),
         ..Default::default()
     };
     user.insert(db).await.map_err(|e| {
@@ -103,6 +108,93 @@ pub async fn authenticate(
     }
 }
 
+/// Remembers the address a user signed up (`signup`) or last logged in from: the evidence for
+/// self-referral flags.
+pub async fn record_ip(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    ip: &str,
+    signup: bool,
+) -> Result<()> {
+    let column = if signup {
+        users::Column::SignupIp
+    } else {
+        users::Column::LastLoginIp
+    };
+    users::Entity::update_many()
+        .col_expr(column, Expr::value(ip.to_owned()))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Users whose name or email contains `query` (all when blank), by name.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<users::Model>> {
+    let mut find = users::Entity::find()
+        .order_by_asc(users::Column::Username)
+        .limit(limit);
+    let query = query.trim().to_lowercase();
+    if !query.is_empty() {
+        let pattern = super::like_pattern(&query);
+        find = find.filter(
+            sea_orm::Condition::any()
+                .add(super::ilike(Expr::col(users::Column::Username), &pattern))
+                .add(super::ilike(Expr::col(users::Column::Email), &pattern)),
+        );
+    }
+    Ok(find.all(db).await?)
+}
+
+/// Grants or revokes admin rights. The last admin can't be revoked: the count of admins is a
+/// condition of the update statement itself, so two revocations at once can't both pass it.
+///
+/// Errors: `NotFound`; `Conflict` for the last admin.
+pub async fn set_admin<C>(db: &C, actor: i32, user_id: i32, is_admin: bool) -> Result<users::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::IsAdmin, Expr::value(is_admin))
+        .col_expr(users::Column::UpdatedAt, Expr::value(super::now()))
+        .filter(users::Column::Id.eq(user_id));
+    if !is_admin {
+        update = update.filter(Expr::cust(
+            "(SELECT COUNT(*) FROM users AS admins WHERE admins.is_admin) > 1",
+        ));
+    }
+    let changed = update.exec(&txn).await?.rows_affected;
+    let user = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such user.".into()))?;
+    if changed == 0 {
+        return Err(Error::Conflict(
+            "That is the last admin: make someone else an admin first.".into(),
+        ));
+    }
+    super::audit::record(
+        &txn,
+        actor,
+        if is_admin {
+            "grant_admin"
+        } else {
+            "revoke_admin"
+        },
+        "users",
+        user_id,
+        user.username.clone(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
 async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
         .await
@@ -162,6 +254,8 @@ mod tests {
             is_admin: false,
             created_at: now,
             updated_at: now,
+            signup_ip: None,
+            last_login_ip: None,
         };
         assert!(!format!("{user:?}").contains("argon2"));
     }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod client_ip;
 pub mod csrf;
+pub mod export;
 pub mod follow;
 pub mod layers;
 pub mod safe_redirect;
@@ -44,10 +45,12 @@ impl HypeState {
     }
 }
 
-/// `GET`/`HEAD /ref/{identifier}` with or without a trailing slash. Needs the auth layer
+/// `GET`/`HEAD /ref/{identifier}` with or without a trailing slash, and the admins' CSV export
+/// of hits. Needs the auth layer
 /// (`auth::AuthSession`) above it.
 pub fn routes() -> Router<HypeState> {
     Router::new()
         .route("/ref/{identifier}", get(follow::follow_link))
         .route("/ref/{identifier}/", get(follow::follow_link))
+        .route("/admin/hits.csv", get(export::export_hits))
 }

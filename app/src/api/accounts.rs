@@ -23,6 +23,7 @@ pub async fn signup(
             .await
             .map_err(fail)?;
     let user_id = user.id;
+    remember_ip(&state, user_id, true).await;
     sign_in(&state, &mut auth, user.into()).await?;
     // Signing in claimed this browser's hits for the new user: now decide who referred them.
     if let Err(error) =
@@ -50,6 +51,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             fail(AppError::Internal)
         })?
         .ok_or_else(|| fail(AppError::BadCredentials))?;
+    remember_ip(&state, user.id, false).await;
     sign_in(&state, &mut auth, user).await?;
     leptos_axum::redirect("/links");
     Ok(())
@@ -101,6 +103,18 @@ mod ssr {
     use crate::error::AppError;
     use hype::web::auth::{AuthSession, SessionUser};
     use hype::HypeState;
+
+    /// Records where a user signed up or logged in from (the self-referral evidence); a failure
+    /// is logged and does not stop the sign-in.
+    pub async fn remember_ip(state: &HypeState, user_id: i32, signup: bool) {
+        let Some(ip) = client_ip() else {
+            return;
+        };
+        if let Err(error) = hype::services::users::record_ip(&state.db, user_id, &ip, signup).await
+        {
+            tracing::error!(%error, user_id, "recording the client address failed");
+        }
+    }
 
     /// Logs `user` in on a fresh session id, then claims this browser's anonymous hits.
     pub async fn sign_in(

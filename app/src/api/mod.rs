@@ -1,7 +1,9 @@
 //! Server functions, one file per area. Each is thin: who is asking, one `hype` service call,
 //! a wire type.
 pub mod accounts;
+pub mod admin;
 pub mod links;
+pub mod rewards;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
@@ -90,6 +92,18 @@ pub mod ssr {
         if let Some(response) = use_context::<ResponseOptions>() {
             response.append_header(header::SET_COOKIE, value);
         }
+    }
+
+    /// The client's address, as the `/ref` handler records it.
+    pub fn client_ip() -> Option<String> {
+        let state = use_context::<HypeState>()?;
+        let parts = use_context::<Parts>()?;
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        hype::web::client_ip::client_ip(peer, &parts.headers, &state.config)
+            .map(|ip| ip.to_string())
     }
 
     /// The request's headers.

@@ -1,4 +1,7 @@
 //! Reusable pieces of the pages. Prop-only: no data fetching in here.
+pub mod admin_nav;
+pub mod chart;
 pub mod copy;
 pub mod form_error;
 pub mod nav;
+pub mod notice;

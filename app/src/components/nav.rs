@@ -17,8 +17,13 @@ pub fn TopBar() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match session.user.await {
                             Ok(Some(user)) => {
+                                let admin = user
+                                    .is_admin
+                                    .then(|| view! { <a href="/admin">"Admin"</a> });
                                 view! {
+                                    {admin}
                                     <a href="/links">"My links"</a>
+                                    <a href="/rewards">"Rewards"</a>
                                     <span class="who">{user.username}</span>
                                     <ActionForm action=session.logout attr:class="inline">
                                         <button type="submit" class="button ghost">

@@ -264,6 +264,77 @@ impl TestApp {
         .expect("user")
     }
 
+    /// Arranges an administrator.
+    pub async fn admin(&self, username: &str) -> hype::entities::users::Model {
+        hype::services::users::create(
+            &self.state.db,
+            &Username::parse(username).expect("username"),
+            None,
+            &Password::parse(PASSWORD).expect("password"),
+            true,
+        )
+        .await
+        .expect("admin")
+    }
+
+    /// A signed-in browser for `username`.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let client = browser();
+        let response = self.login(&client, username).await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::OK,
+            "log in {username}"
+        );
+        client
+    }
+
+    /// Arranges a pending referral: `referrer` owns link `identifier`, a new visitor follows it
+    /// and signs up as `referred`. Returns the referral.
+    pub async fn referral(
+        &self,
+        referrer: i32,
+        identifier: &str,
+        referred: &str,
+    ) -> referrals::Model {
+        if hype::services::links::find(&self.state.db, identifier)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            self.link(referrer, identifier).await;
+        }
+        let visitor = browser();
+        self.get(&visitor, &format!("/ref/{identifier}")).await;
+        let response = self.signup(&visitor, referred).await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::OK,
+            "sign up {referred}"
+        );
+        let user = hype::services::users::find_by_username(&self.state.db, referred)
+            .await
+            .unwrap()
+            .unwrap();
+        hype::services::referrals::find_for_referred(&self.state.db, user.id)
+            .await
+            .unwrap()
+            .expect("a referral")
+    }
+
+    pub async fn balance(&self, user: i32) -> i64 {
+        hype::services::ledger::balance(&self.state.db, user)
+            .await
+            .unwrap()
+    }
+
+    pub async fn ledger_rows(&self) -> u64 {
+        hype::entities::reward_ledger::Entity::find()
+            .count(&self.state.db)
+            .await
+            .unwrap()
+    }
+
     /// Arranges a link with `identifier` for `owner`.
     pub async fn link(&self, owner: i32, identifier: &str) -> referral_links::Model {
         hype::services::links::create(

@@ -3,6 +3,8 @@
 mod helpers;
 
 mod accounts;
+mod admin;
 mod claims;
+mod cli;
 mod links;
 mod ref_links;

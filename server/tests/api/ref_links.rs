@@ -253,6 +253,23 @@ async fn stored_request_text_is_capped(db: Db) {
     assert_eq!(hit.user_agent.len(), 1024);
     assert_eq!(hit.http_referer.len(), 1024);
     assert_eq!(hit.next.len(), 2048);
+
+    // Bytes that are not UTF-8 are stored the same way on every database: replaced, not lost.
+    bare_client()
+        .get(app.url("/ref/x"))
+        .header(
+            "User-Agent",
+            reqwest::header::HeaderValue::from_bytes(b"agent \xff\xfe end").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let hits = app.hits().await;
+    let odd = hits
+        .iter()
+        .find(|h| h.user_agent.starts_with("agent"))
+        .unwrap();
+    assert_eq!(odd.user_agent, "agent \u{fffd}\u{fffd} end");
 }
 
 async fn ref_parameter_redirects_through_the_link_keeping_other_parameters(db: Db) {

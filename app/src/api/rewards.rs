@@ -1,0 +1,23 @@
+//! "Rewards": the signed-in user's balance, ledger, and referrals by status.
+use crate::error::AppError;
+use crate::models::RewardsView;
+use leptos::prelude::*;
+
+#[server(endpoint = "my_rewards")]
+pub async fn my_rewards() -> Result<RewardsView, AppError> {
+    use crate::api::admin::ssr::{fail, ledger_view, referral_view, require_user, state};
+    let state = state()?;
+    let user = require_user().await?;
+    let ledger = ledger_view(&state, user.id, user.username).await?;
+    let list = |status: &'static str| {
+        hype::services::referrals::list(&state.db, status, Some(user.id), 500)
+    };
+    let pending = list("pending").await.map_err(fail)?;
+    let confirmed = list("confirmed").await.map_err(fail)?;
+    Ok(RewardsView {
+        balance: ledger.balance,
+        entries: ledger.entries,
+        pending: pending.into_iter().map(referral_view).collect(),
+        confirmed: confirmed.into_iter().map(referral_view).collect(),
+    })
+}

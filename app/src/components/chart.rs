@@ -1,0 +1,44 @@
+//! A bar chart of hits per day, drawn as SVG on the server (it shows without JavaScript).
+use leptos::prelude::*;
+
+#[component]
+pub fn HitsChart(days: Vec<(String, i64)>) -> impl IntoView {
+    let width = 720.0_f64;
+    let height = 160.0_f64;
+    let max = days.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let slot = width / days.len().max(1) as f64;
+    let total: i64 = days.iter().map(|(_, n)| n).sum();
+    let first = days.first().map(|(d, _)| d.clone()).unwrap_or_default();
+    let last = days.last().map(|(d, _)| d.clone()).unwrap_or_default();
+    let bars = days
+        .into_iter()
+        .enumerate()
+        .map(|(i, (day, n))| {
+            let h = (n as f64 / max) * (height - 20.0);
+            let x = i as f64 * slot + 2.0;
+            let y = height - h;
+            view! {
+                <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{:.1}", slot - 4.0) height=format!("{h:.1}") rx="2">
+                    <title>{format!("{day}: {n} hits")}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <svg
+                viewBox=format!("0 0 {width} {height}")
+                role="img"
+                aria-label=format!("Hits per day, last 30 days: {total} in all")
+                preserveAspectRatio="none"
+            >
+                {bars}
+            </svg>
+            <figcaption>
+                <span>{first}</span>
+                <span>{format!("{total} hits in 30 days (peak {max})")}</span>
+                <span>{last}</span>
+            </figcaption>
+        </figure>
+    }
+}

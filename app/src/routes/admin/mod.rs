@@ -1,0 +1,7 @@
+//! The admin dashboard: one module per page.
+pub mod audit;
+pub mod hits;
+pub mod links;
+pub mod overview;
+pub mod referrals;
+pub mod users;

@@ -1,0 +1,161 @@
+//! `/admin/users`: search users, grant or revoke admin (never the last one), see a ledger.
+use crate::api::admin::{admin_list_users, user_ledger, SetUserAdmin};
+use crate::components::admin_nav::AdminNav;
+use crate::components::form_error::{form_error, FormError};
+use crate::components::notice::ErrorNotice;
+use crate::models::{AdminUserView, LedgerView};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let params = use_query_map();
+    let q = Memo::new(move |_| params.read().get("q").unwrap_or_default());
+    let selected = Memo::new(move |_| {
+        params
+            .read()
+            .get("user")
+            .and_then(|u| u.parse::<i32>().ok())
+    });
+    let set_admin = ServerAction::<SetUserAdmin>::new();
+    let users = Resource::new(
+        move || (q.get(), set_admin.version().get()),
+        |(q, _)| admin_list_users(Some(q)),
+    );
+    let ledger = Resource::new(
+        move || selected.get(),
+        |id| async move {
+            match id {
+                Some(id) => user_ledger(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let error = form_error(set_admin.value());
+    view! {
+        <Title text="Users — hype admin"/>
+        <AdminNav current="/admin/users"/>
+        <section class="card">
+            <h1>"Users"</h1>
+            <Form method="GET" action="/admin/users" attr:class="search">
+                <input type="search" name="q" value=move || q.get() aria-label="Search users" placeholder="username or email"/>
+                <button type="submit" class="button">"Search"</button>
+            </Form>
+            <FormError message=error/>
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match ledger.await {
+                    Ok(Some(view)) => view! { <Ledger ledger=view/> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(rows) => view! { <UserTable rows set_admin q=q.get_untracked()/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserTable(
+    rows: Vec<AdminUserView>,
+    set_admin: ServerAction<SetUserAdmin>,
+    q: String,
+) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <section class="card empty"><p>"No users match."</p></section> }.into_any();
+    }
+    view! {
+        <section class="card scroll">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Username"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Joined"</th>
+                        <th scope="col" class="num">"Balance"</th>
+                        <th scope="col">"Role"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|user| {
+                            let ledger_href = format!("/admin/users?q={}&user={}", q, user.id);
+                            let verb = if user.is_admin { "Revoke admin" } else { "Make admin" };
+                            view! {
+                                <tr>
+                                    <td><a href=ledger_href>{user.username.clone()}</a></td>
+                                    <td>{user.email.unwrap_or_default()}</td>
+                                    <td class="nowrap">{user.joined}</td>
+                                    <td class="num">{user.balance}</td>
+                                    <td>
+                                        <ActionForm action=set_admin attr:class="inline">
+                                            <input type="hidden" name="id" value=user.id/>
+                                            <input type="hidden" name="is_admin" value=(!user.is_admin).to_string()/>
+                                            {user.is_admin.then(|| view! { <span class="badge on">"admin"</span> })}
+                                            <button type="submit" class="button small ghost" aria-label=format!("{verb}: {}", user.username)>
+                                                {verb}
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn Ledger(ledger: LedgerView) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>{format!("Ledger of {}", ledger.username)}</h2>
+            <p class="balance">"Balance: " <strong>{ledger.balance}</strong> " points"</p>
+            <LedgerTable entries=ledger.entries/>
+        </section>
+    }
+}
+
+#[component]
+pub fn LedgerTable(entries: Vec<crate::models::LedgerEntryView>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="muted">"No entries yet."</p> }.into_any();
+    }
+    view! {
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"What"</th>
+                    <th scope="col" class="num">"Points"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {entries
+                    .into_iter()
+                    .map(|e| view! {
+                        <tr>
+                            <td class="nowrap">{e.at}</td>
+                            <td>{e.reason}</td>
+                            <td class=if e.amount < 0 { "num negative" } else { "num" }>{format!("{:+}", e.amount)}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,75 @@
+//! The operator's command line: `migrate`, `create-user`, `create-link`, with clear errors.
+use crate::helpers::*;
+use crate::on_both_databases;
+use std::process::Command;
+
+on_both_databases!(the_cli_bootstraps_a_site_and_explains_its_errors);
+
+fn hype_server(database_url: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_hype-server"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("HYPE_PASSWORD", PASSWORD)
+        .env("HYPE_PUBLIC_URL", "https://refer.example")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run hype-server");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
+    let database = TestDatabase::create(&db).await;
+    let url = database.url.as_str();
+
+    let (ok, out) = hype_server(url, &["migrate"]);
+    assert!(ok, "{out}");
+    let (ok, out) = hype_server(
+        url,
+        &[
+            "create-user",
+            "root",
+            "--admin",
+            "--email",
+            "root@example.com",
+        ],
+    );
+    assert!(ok && out.contains("created admin user root"), "{out}");
+    let (ok, out) = hype_server(url, &["create-user", "ROOT"]);
+    assert!(!ok && out.contains("is taken"), "{out}");
+    let (ok, out) = hype_server(url, &["create-user", "x y"]);
+    assert!(!ok && out.contains("username"), "{out}");
+
+    let (ok, out) = hype_server(url, &["create-link", "root", "launch", "--label", "Launch"]);
+    assert!(
+        ok && out.contains("https://refer.example/ref/launch"),
+        "{out}"
+    );
+    let (ok, out) = hype_server(url, &["create-link", "root", "LAUNCH"]);
+    assert!(!ok && out.contains("is taken"), "{out}");
+    let (ok, out) = hype_server(url, &["create-link", "nobody"]);
+    assert!(!ok && out.contains("no user named"), "{out}");
+    let (ok, out) = hype_server(url, &["create-link", "root", "bad id!"]);
+    assert!(!ok && out.contains("identifier"), "{out}");
+    let (ok, out) = hype_server(url, &["create-link", "root", "--disabled"]);
+    assert!(ok && out.contains("(disabled)"), "{out}");
+
+    let db = hype::db::connect(url, false).await.unwrap();
+    let root = hype::services::users::find_by_username(&db, "root")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(root.is_admin);
+    assert_eq!(
+        hype::services::links::list_for_user(&db, root.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    db.close().await.unwrap();
+}

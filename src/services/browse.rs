@@ -1,0 +1,507 @@
+//! What the admin dashboard reads: the filtered, keyset-paginated hits browser and the
+//! overview's totals, daily counts and top referrers.
+use crate::entities::{referral_hits, referral_links, referrals, users};
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{
+    Alias, Cond, Expr, Func, IntoCondition, JoinType, Order, Query, SelectStatement,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+/// The hits browser's filters; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HitFilter {
+    /// Link identifier (exact, ignoring case).
+    pub link: Option<String>,
+    /// The link owner's username.
+    pub referrer: Option<String>,
+    /// The hit user's username.
+    pub hit_user: Option<String>,
+    pub authenticated: Option<bool>,
+    /// Has a hit user (signed in at the time, or claimed since).
+    pub claimed: Option<bool>,
+    pub confirmed: Option<bool>,
+    /// First day included (UTC).
+    pub from: Option<NaiveDate>,
+    /// Last day included (UTC).
+    pub to: Option<NaiveDate>,
+    /// Text searched in ip, User-Agent, Referer and next.
+    pub text: Option<String>,
+}
+
+/// A position in the newest-first order: `(created_at, id)` of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// `<microseconds since the epoch>_<uuid>`: opaque to users, stable in URLs.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}_{}",
+            self.created_at.timestamp_micros(),
+            self.id.simple()
+        )
+    }
+
+    pub fn decode(raw: &str) -> Result<Self> {
+        let bad = || Error::invalid("That page position is not valid: start from the first page.");
+        let (micros, id) = raw.split_once('_').ok_or_else(bad)?;
+        let created_at = micros
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::from_timestamp_micros)
+            .ok_or_else(bad)?;
+        let id = Uuid::try_parse(id).map_err(|_| bad())?;
+        Ok(Self { created_at, id })
+    }
+}
+
+/// Which page of the newest-first order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Page {
+    #[default]
+    First,
+    /// Rows older than the cursor.
+    Before(Cursor),
+    /// Rows newer than the cursor.
+    After(Cursor),
+    Last,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct HitRow {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub identifier: String,
+    pub referrer: Option<String>,
+    pub hit_user: Option<String>,
+    pub authenticated: bool,
+    pub visitor_id: Option<Uuid>,
+    pub ip: Option<String>,
+    pub user_agent: String,
+    pub http_referer: String,
+    pub next: String,
+    pub confirmed: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HitPage {
+    /// Newest first.
+    pub rows: Vec<HitRow>,
+    /// Where the next (older) page starts, if there is one.
+    pub older: Option<Cursor>,
+    /// Where the previous (newer) page starts, if there is one.
+    pub newer: Option<Cursor>,
+}
+
+/// Reads filters and page position from URL parameters (`link`, `referrer`, `hit_user`,
+/// `auth` = anonymous|authenticated, `claimed`/`confirmed` = yes|no, `from`/`to` = YYYY-MM-DD,
+/// `q`, and `before`/`after` = cursor or `last`). Blank values mean "any".
+///
+/// Errors: `Invalid` naming the parameter that is malformed.
+pub fn parse_query(get: impl Fn(&str) -> Option<String>) -> Result<(HitFilter, Page)> {
+    let get = |key: &str| {
+        get(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let choice = |key: &str, yes: &str, no: &str, what: &str| match get(key).as_deref() {
+        None | Some("any") => Ok(None),
+        Some(v) if v == yes => Ok(Some(true)),
+        Some(v) if v == no => Ok(Some(false)),
+        Some(_) => Err(Error::invalid(format!("{what} is \"{yes}\" or \"{no}\"."))),
+    };
+    let date = |key: &str, what: &str| {
+        get(key)
+            .map(|s| {
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map_err(|_| Error::invalid(format!("{what} is a date like 2026-01-31.")))
+            })
+            .transpose()
+    };
+    let filter = HitFilter {
+        link: get("link"),
+        referrer: get("referrer"),
+        hit_user: get("hit_user"),
+        authenticated: choice("auth", "authenticated", "anonymous", "Visitor")?,
+        claimed: choice("claimed", "yes", "no", "Claimed")?,
+        confirmed: choice("confirmed", "yes", "no", "Confirmed")?,
+        from: date("from", "From")?,
+        to: date("to", "To")?,
+        text: get("q"),
+    };
+    let page = if let Some(before) = get("before") {
+        Page::Before(Cursor::decode(&before)?)
+    } else if let Some(after) = get("after") {
+        Page::After(Cursor::decode(&after)?)
+    } else if get("last").is_some() {
+        Page::Last
+    } else {
+        Page::First
+    };
+    Ok((filter, page))
+}
+
+fn hits_query(filter: &HitFilter) -> SelectStatement {
+    let (h, l, o, u) = (
+        Alias::new("h"),
+        Alias::new("l"),
+        Alias::new("o"),
+        Alias::new("u"),
+    );
+    let mut query = Query::select();
+    query
+        .from_as(referral_hits::Entity, h.clone())
+        .columns(
+            [
+                referral_hits::Column::Id,
+                referral_hits::Column::CreatedAt,
+                referral_hits::Column::Authenticated,
+                referral_hits::Column::VisitorId,
+                referral_hits::Column::Ip,
+                referral_hits::Column::UserAgent,
+                referral_hits::Column::HttpReferer,
+                referral_hits::Column::Next,
+                referral_hits::Column::Confirmed,
+            ]
+            .map(|c| (h.clone(), c)),
+        )
+        .expr_as(
+            Expr::col((l.clone(), referral_links::Column::Identifier)),
+            Alias::new("identifier"),
+        )
+        .expr_as(
+            Expr::col((o.clone(), users::Column::Username)),
+            Alias::new("referrer"),
+        )
+        .expr_as(
+            Expr::col((u.clone(), users::Column::Username)),
+            Alias::new("hit_user"),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            referral_links::Entity,
+            l.clone(),
+            Expr::col((l.clone(), referral_links::Column::Id))
+                .equals((h.clone(), referral_hits::Column::ReferralLinkId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            users::Entity,
+            o.clone(),
+            Expr::col((o.clone(), users::Column::Id))
+                .equals((l.clone(), referral_links::Column::UserId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            users::Entity,
+            u.clone(),
+            Expr::col((u.clone(), users::Column::Id))
+                .equals((h.clone(), referral_hits::Column::HitUserId)),
+        );
+    let lower_eq = |table: &Alias, col: sea_orm::sea_query::DynIden, value: &str| {
+        Expr::expr(Func::lower(Expr::col((table.clone(), col)))).eq(value.trim().to_lowercase())
+    };
+    if let Some(link) = filter.link.as_deref().filter(|s| !s.trim().is_empty()) {
+        query.and_where(lower_eq(
+            &l,
+            sea_orm::sea_query::IntoIden::into_iden(referral_links::Column::Identifier),
+            link,
+        ));
+    }
+    if let Some(name) = filter.referrer.as_deref().filter(|s| !s.trim().is_empty()) {
+        query.and_where(lower_eq(
+            &o,
+            sea_orm::sea_query::IntoIden::into_iden(users::Column::Username),
+            name,
+        ));
+    }
+    if let Some(name) = filter.hit_user.as_deref().filter(|s| !s.trim().is_empty()) {
+        query.and_where(lower_eq(
+            &u,
+            sea_orm::sea_query::IntoIden::into_iden(users::Column::Username),
+            name,
+        ));
+    }
+    if let Some(authenticated) = filter.authenticated {
+        query.and_where(
+            Expr::col((h.clone(), referral_hits::Column::Authenticated)).eq(authenticated),
+        );
+    }
+    if let Some(claimed) = filter.claimed {
+        let col = Expr::col((h.clone(), referral_hits::Column::HitUserId));
+        query.and_where(if claimed {
+            col.is_not_null()
+        } else {
+            col.is_null()
+        });
+    }
+    if let Some(confirmed) = filter.confirmed {
+        let col = Expr::col((h.clone(), referral_hits::Column::Confirmed));
+        query.and_where(if confirmed {
+            col.is_not_null()
+        } else {
+            col.is_null()
+        });
+    }
+    if let Some(from) = filter.from {
+        query.and_where(
+            Expr::col((h.clone(), referral_hits::Column::CreatedAt)).gte(day_start(from)),
+        );
+    }
+    if let Some(to) = filter.to {
+        let end = to.succ_opt().map(day_start);
+        if let Some(end) = end {
+            query.and_where(Expr::col((h.clone(), referral_hits::Column::CreatedAt)).lt(end));
+        }
+    }
+    if let Some(text) = filter.text.as_deref().filter(|s| !s.trim().is_empty()) {
+        let pattern = super::like_pattern(text.trim());
+        query.cond_where(
+            Cond::any()
+                .add(super::ilike(
+                    Expr::col((h.clone(), referral_hits::Column::Ip)),
+                    &pattern,
+                ))
+                .add(super::ilike(
+                    Expr::col((h.clone(), referral_hits::Column::UserAgent)),
+                    &pattern,
+                ))
+                .add(super::ilike(
+                    Expr::col((h.clone(), referral_hits::Column::HttpReferer)),
+                    &pattern,
+                ))
+                .add(super::ilike(
+                    Expr::col((h, referral_hits::Column::Next)),
+                    &pattern,
+                )),
+        );
+    }
+    query
+}
+
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+fn older_than(cursor: Cursor) -> Cond {
+    let h = Alias::new("h");
+    let created = Expr::col((h.clone(), referral_hits::Column::CreatedAt));
+    Cond::any().add(created.clone().lt(cursor.created_at)).add(
+        Cond::all()
+            .add(created.eq(cursor.created_at))
+            .add(Expr::col((h, referral_hits::Column::Id)).lt(cursor.id)),
+    )
+}
+
+fn newer_than(cursor: Cursor) -> Cond {
+    let h = Alias::new("h");
+    let created = Expr::col((h.clone(), referral_hits::Column::CreatedAt));
+    Cond::any().add(created.clone().gt(cursor.created_at)).add(
+        Cond::all()
+            .add(created.eq(cursor.created_at))
+            .add(Expr::col((h, referral_hits::Column::Id)).gt(cursor.id)),
+    )
+}
+
+/// One page of hits, newest first, `size` rows at most. Keyset pagination: no OFFSET, so any
+/// page costs the same, and hits arriving meanwhile never shift a row into or out of a page.
+pub async fn hits(
+    db: &impl ConnectionTrait,
+    filter: &HitFilter,
+    page: Page,
+    size: u64,
+) -> Result<HitPage> {
+    let h = Alias::new("h");
+    let mut query = hits_query(filter);
+    // Newest-first pages read descending; pages counted from the end read ascending.
+    let descending = matches!(page, Page::First | Page::Before(_));
+    match page {
+        Page::Before(cursor) => {
+            query.cond_where(older_than(cursor).into_condition());
+        }
+        Page::After(cursor) => {
+            query.cond_where(newer_than(cursor).into_condition());
+        }
+        Page::First | Page::Last => {}
+    }
+    let order = if descending { Order::Desc } else { Order::Asc };
+    query
+        .order_by((h.clone(), referral_hits::Column::CreatedAt), order.clone())
+        .order_by((h, referral_hits::Column::Id), order)
+        .limit(size + 1);
+    let mut rows = HitRow::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    if !descending {
+        rows.reverse();
+    }
+    let cursor = |row: &HitRow| Cursor {
+        created_at: row.created_at,
+        id: row.id,
+    };
+    let (older, newer) = match page {
+        Page::First => (more.then(|| rows.last().map(cursor)).flatten(), None),
+        Page::Before(_) => (
+            more.then(|| rows.last().map(cursor)).flatten(),
+            rows.first().map(cursor),
+        ),
+        Page::After(_) => (
+            rows.last().map(cursor),
+            more.then(|| rows.first().map(cursor)).flatten(),
+        ),
+        Page::Last => (None, more.then(|| rows.first().map(cursor)).flatten()),
+    };
+    Ok(HitPage { rows, older, newer })
+}
+
+/// All hits matching `filter`, newest first, in batches of `batch` (for streaming exports).
+pub async fn hits_batch(
+    db: &impl ConnectionTrait,
+    filter: &HitFilter,
+    after: Option<Cursor>,
+    batch: u64,
+) -> Result<(Vec<HitRow>, Option<Cursor>)> {
+    let page = match after {
+        Some(cursor) => Page::Before(cursor),
+        None => Page::First,
+    };
+    let page = hits(db, filter, page, batch).await?;
+    Ok((page.rows, page.older))
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overview {
+    pub users: u64,
+    pub links: u64,
+    pub hits_today: u64,
+    pub hits_7d: u64,
+    pub hits_30d: u64,
+    pub unique_visitors: i64,
+    pub referred_signups: u64,
+    pub pending: u64,
+    pub confirmed: u64,
+    /// Hits per UTC day for the last 30 days, oldest first, days without hits included.
+    pub daily: Vec<(NaiveDate, i64)>,
+    /// (username, confirmed referrals), best first, at most 10.
+    pub top_referrers: Vec<(String, i64)>,
+}
+
+pub async fn overview(db: &impl ConnectionTrait) -> Result<Overview> {
+    let now = super::now();
+    let today = now.date_naive();
+    let since = |days: i64| day_start(today - chrono::Duration::days(days));
+    let hits_since = |from: DateTime<Utc>| {
+        referral_hits::Entity::find()
+            .filter(referral_hits::Column::CreatedAt.gte(from))
+            .count(db)
+    };
+    let count_status = |status: &'static str| {
+        referrals::Entity::find()
+            .filter(referrals::Column::Status.eq(status))
+            .count(db)
+    };
+    #[derive(FromQueryResult)]
+    struct Visitors {
+        n: i64,
+    }
+    let visitors = Visitors::find_by_statement(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT CAST(COUNT(DISTINCT hit_user_id) + COUNT(DISTINCT CASE WHEN hit_user_id IS NULL THEN visitor_id END) AS BIGINT) AS n FROM referral_hits",
+    ))
+    .one(db)
+    .await?
+    .map(|v| v.n)
+    .unwrap_or(0);
+
+    let day_expr = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+        _ => "substr(created_at, 1, 10)",
+    };
+    #[derive(FromQueryResult)]
+    struct Day {
+        day: String,
+        n: i64,
+    }
+    let start = since(29);
+    let mut daily_query = Query::select();
+    daily_query
+        .expr_as(Expr::cust(day_expr), Alias::new("day"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(referral_hits::Entity)
+        .and_where(referral_hits::Column::CreatedAt.gte(start))
+        .add_group_by([Expr::cust(day_expr)]);
+    let counted: std::collections::HashMap<String, i64> =
+        Day::find_by_statement(db.get_database_backend().build(&daily_query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.day, d.n))
+            .collect();
+    let daily = (0..30)
+        .rev()
+        .map(|back| {
+            let day = today - chrono::Duration::days(back);
+            let n = counted
+                .get(&day.format("%Y-%m-%d").to_string())
+                .copied()
+                .unwrap_or(0);
+            (day, n)
+        })
+        .collect();
+
+    #[derive(FromQueryResult)]
+    struct Top {
+        username: String,
+        n: i64,
+    }
+    let (r, u) = (Alias::new("r"), Alias::new("u"));
+    let mut top = Query::select();
+    top.expr_as(
+        Expr::col((u.clone(), users::Column::Username)),
+        Alias::new("username"),
+    )
+    .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+    .from_as(referrals::Entity, r.clone())
+    .join_as(
+        JoinType::InnerJoin,
+        users::Entity,
+        u.clone(),
+        Expr::col((u.clone(), users::Column::Id))
+            .equals((r.clone(), referrals::Column::ReferrerUserId)),
+    )
+    .and_where(Expr::col((r, referrals::Column::Status)).eq(referrals::STATUS_CONFIRMED))
+    .group_by_col((u.clone(), users::Column::Username))
+    .order_by_expr(Expr::cust("COUNT(*)"), Order::Desc)
+    .order_by((u, users::Column::Username), Order::Asc)
+    .limit(10);
+    let top_referrers = Top::find_by_statement(db.get_database_backend().build(&top))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.username, t.n))
+        .collect();
+
+    Ok(Overview {
+        users: users::Entity::find().count(db).await?,
+        links: referral_links::Entity::find().count(db).await?,
+        hits_today: hits_since(since(0)).await?,
+        hits_7d: hits_since(since(6)).await?,
+        hits_30d: hits_since(start).await?,
+        unique_visitors: visitors,
+        referred_signups: referrals::Entity::find().count(db).await?,
+        pending: count_status(referrals::STATUS_PENDING).await?,
+        confirmed: count_status(referrals::STATUS_CONFIRMED).await?,
+        daily,
+        top_referrers,
+    })
+}
