@@ -39,7 +39,11 @@ export default defineConfig({
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
   webServer: {
-    command: `rm -f "${dbFile}" "${dbFile}-wal" "${dbFile}-shm" && exec ./target/debug/hype-server serve`,
+    // A fresh database with one admin (the way an operator bootstraps a site), then serve.
+    command:
+      `rm -f "${dbFile}" "${dbFile}-wal" "${dbFile}-shm"` +
+      ` && ./target/debug/hype-server create-user e2eadmin --admin` +
+      ` && exec ./target/debug/hype-server serve`,
     cwd: '..',
     url: `${baseURL}/`,
     reuseExistingServer: false,
@@ -52,6 +56,9 @@ export default defineConfig({
       HYPE_PUBLIC_URL: baseURL,
       LEPTOS_SITE_ROOT: 'target/site',
       RUST_LOG: 'warn',
+      HYPE_PASSWORD: 'admin-password',
+      // Specs give each person an address of their own through X-Forwarded-For.
+      HYPE_TRUSTED_PROXIES: '127.0.0.1',
     },
   },
 });

@@ -187,11 +187,16 @@ where
     } else {
         "confirm_referral"
     };
+    let referrer_name = users::Entity::find_by_id(referrer)
+        .one(&txn)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
     let detail = if referral.flags.is_empty() {
-        format!("credited {reward} to user {referrer}")
+        format!("{referred}: credited {reward} to {referrer_name}")
     } else {
         format!(
-            "credited {reward} to user {referrer}; flags: {}",
+            "{referred}: credited {reward} to {referrer_name}; flags overridden: {}",
             referral.flags
         )
     };

@@ -1,0 +1,104 @@
+import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
+
+// The admin's day: watch hits arrive, filter them, confirm a referral, and the referrer sees
+// the credit. Runs hydrated and with JavaScript off (plain forms and links only).
+
+function unique(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+async function shot(page: Page, testInfo: TestInfo, name: string) {
+  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+}
+
+// Each person browses from an address of their own (the test server trusts 127.0.0.1 as a
+// proxy), so nobody looks like a self-referral.
+async function newPage(browser: Browser, javaScriptEnabled: boolean, ip: string): Promise<Page> {
+  const context = await browser.newContext({
+    javaScriptEnabled,
+    extraHTTPHeaders: { 'X-Forwarded-For': ip },
+  });
+  return context.newPage();
+}
+
+async function signUp(page: Page, username: string) {
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('password123');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/links$/);
+}
+
+test('an admin confirms a referral and the referrer is credited', async ({ browser, javaScriptEnabled }, testInfo) => {
+  const referrer = unique('owner');
+  const friend = unique('friend');
+  const identifier = unique('link');
+
+  // A referrer with a vanity link, and a friend who signs up through it.
+  const owner = await newPage(browser, javaScriptEnabled, '203.0.113.10');
+  await signUp(owner, referrer);
+  await owner.getByLabel('Identifier').fill(identifier);
+  await owner.getByRole('button', { name: 'Create link' }).click();
+  await expect(owner.getByRole('row').filter({ hasText: identifier })).toBeVisible();
+  const visitor = await newPage(browser, javaScriptEnabled, '198.51.100.20');
+  await visitor.goto(`/ref/${identifier}`);
+  await signUp(visitor, friend);
+
+  // The admin logs in and filters the hits by the link.
+  const admin = await newPage(browser, javaScriptEnabled, '192.0.2.30');
+  await admin.goto('/login');
+  await admin.getByLabel('Username').fill('e2eadmin');
+  await admin.getByLabel('Password').fill('admin-password');
+  await admin.getByRole('button', { name: 'Log in' }).click();
+  await expect(admin).toHaveURL(/\/links$/);
+  await admin.getByRole('link', { name: 'Admin' }).click();
+  await expect(admin.getByText('Top referrers')).toBeVisible();
+  await shot(admin, testInfo, 'admin-overview');
+
+  await admin.getByRole('link', { name: 'Hits' }).click();
+  await admin.getByLabel('Link').fill(identifier);
+  await admin.getByRole('button', { name: 'Filter' }).click();
+  await expect(admin).toHaveURL(new RegExp(`link=${identifier}`));
+  const rows = admin.locator('table.data tbody tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(`${friend} (claimed)`);
+
+  if (javaScriptEnabled) {
+    // A new visit shows up without reloading the page.
+    const stranger = await newPage(browser, false, '192.0.2.99');
+    await stranger.goto(`/ref/${identifier}`);
+    await expect(rows).toHaveCount(2, { timeout: 10_000 });
+    await expect(rows.first()).toContainText('anonymous');
+  }
+  await shot(admin, testInfo, 'admin-hits');
+
+  // Confirm the pending referral.
+  await admin.getByRole('link', { name: 'Referrals' }).click();
+  const pending = admin.getByRole('row').filter({ hasText: friend });
+  await expect(pending).toBeVisible();
+  await shot(admin, testInfo, 'admin-referrals');
+  await pending.getByRole('button', { name: `Confirm referral of ${friend}` }).click();
+  if (javaScriptEnabled) {
+    await expect(admin.getByRole('status')).toHaveText('Referral confirmed.');
+  }
+  await expect(admin.getByRole('row').filter({ hasText: friend })).toHaveCount(0);
+  await admin.getByRole('link', { name: 'Confirmed' }).click();
+  await expect(admin.getByRole('row').filter({ hasText: friend })).toContainText('e2eadmin');
+
+  // The other admin pages.
+  for (const [tab, name] of [['Links', 'admin-links'], ['Users', 'admin-users'], ['Audit log', 'admin-audit']]) {
+    await admin.getByRole('link', { name: tab, exact: true }).click();
+    await expect(admin.getByRole('link', { name: tab, exact: true })).toHaveAttribute('aria-current', 'page');
+    await shot(admin, testInfo, name);
+  }
+  await expect(admin.getByRole('row').filter({ hasText: 'confirm referral' }).first()).toBeVisible();
+
+  // The referrer sees the credit.
+  await owner.goto('/rewards');
+  await expect(owner.getByTestId('balance')).toHaveText('100');
+  await shot(owner, testInfo, 'rewards');
+
+  // A regular user gets no admin page.
+  await owner.goto('/admin/hits');
+  await expect(owner.getByRole('heading', { name: 'Admins only' })).toBeVisible();
+});
