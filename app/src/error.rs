@@ -46,7 +46,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
-                Self::Invalid(format!("The form is incomplete: {msg}"))
+                Self::Invalid(format!("Some fields are missing or malformed: {msg}"))
             }
             other => Self::Transport(other.to_string()),
         }

@@ -113,7 +113,34 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
         ))
         .layer(auth::layer(&state.db, store, &state.config))
         .layer(from_fn_with_state(state, csrf::reject_cross_site))
+        .layer(axum::middleware::from_fn(api_error_status))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Server functions whose arguments can't be decoded fail inside the framework, before any of
+/// our code runs, and the framework answers 500 for every error. Give such answers the status
+/// their `AppError` carries (400 for malformed input), so bad input is never a 5xx.
+async fn api_error_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<hype_app::error::AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 fn spawn_session_cleanup(store: sessions::Store) {

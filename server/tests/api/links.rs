@@ -11,7 +11,33 @@ on_both_databases!(
     only_the_owner_can_disable_a_link,
     link_counts_follow_visits_and_signups,
     pages_render_for_visitors_and_users,
+    malformed_arguments_get_a_400_with_a_message,
 );
+
+async fn malformed_arguments_get_a_400_with_a_message(db: Db) {
+    let app = spawn_app(db).await;
+    let alice = app.user("alice").await;
+    let link = app.link(alice.id, "alice").await;
+    let client = app.signed_in("alice").await;
+    for form in [
+        vec![("id", "not-a-number"), ("disabled", "true")],
+        vec![("id", "1"), ("disabled", "perhaps")],
+        vec![("disabled", "true")],
+    ] {
+        let response = app.call(&client, "set_link_disabled", &form).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{form:?}");
+        assert!(response
+            .text()
+            .await
+            .unwrap()
+            .contains("missing or malformed"));
+    }
+    let unchanged = hype::services::links::find(&app.state.db, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged, link);
+}
 
 async fn links_need_a_signed_in_user(db: Db) {
     let app = spawn_app(db).await;
