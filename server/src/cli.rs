@@ -32,6 +32,15 @@ enum Command {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Fill the database with demo data: users, links, hits over the last 30 days, referrals.
+    SeedDemo {
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        #[arg(long, default_value_t = 200)]
+        links: usize,
+        #[arg(long, default_value_t = 100_000)]
+        hits: usize,
+    },
     /// Create a referral link for a user (random identifier when none is given).
     CreateLink {
         username: String,
@@ -97,6 +106,25 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 if admin { "admin " } else { "" },
                 user.username,
                 user.id
+            );
+        }
+        Command::SeedDemo { users, links, hits } => {
+            let db = hype::db::connect(&config.database_url, config.log_sql).await?;
+            let started = std::time::Instant::now();
+            let seeded = hype::services::demo::seed(&db, users, links, hits, |stored| {
+                if stored % 100_000 == 0 {
+                    eprintln!("  {stored} hits…");
+                }
+            })
+            .await?;
+            println!(
+                "seeded {} users, {} links, {} hits, {} referrals in {:.1} s (demo password: {})",
+                seeded.users,
+                seeded.links,
+                seeded.hits,
+                seeded.referrals,
+                started.elapsed().as_secs_f64(),
+                hype::services::demo::DEMO_PASSWORD
             );
         }
         Command::CreateLink {

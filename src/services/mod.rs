@@ -2,6 +2,7 @@
 //! Multi-step writes take a transaction from their caller or open one themselves.
 pub mod audit;
 pub mod browse;
+pub mod demo;
 pub mod hits;
 pub mod ledger;
 pub mod links;
