@@ -19,7 +19,32 @@ on_both_databases!(
     the_last_admin_cannot_be_revoked,
     users_see_their_rewards,
     admin_pages_render_for_admins_only,
+    stored_strings_are_shown_as_text_never_as_html,
 );
+
+async fn stored_strings_are_shown_as_text_never_as_html(db: Db) {
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let alice = app.user("alice").await;
+    app.link(alice.id, "alice").await;
+    bare_client()
+        .get(app.url("/ref/alice"))
+        .query(&[("next", "/<img src=x onerror=alert(2)>")])
+        .header("User-Agent", "<script>alert(1)</script>")
+        .header("Referer", "https://x.example/\"><b>bold</b>")
+        .send()
+        .await
+        .unwrap();
+    let admin = app.signed_in("root").await;
+    let page = app.get(&admin, "/admin/hits").await.text().await.unwrap();
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the agent is shown, escaped"
+    );
+    assert!(!page.contains("<script>alert(1)"));
+    assert!(!page.contains("<img src=x"));
+    assert!(!page.contains("<b>bold</b>"));
+}
 
 const ADMIN_ENDPOINTS: [&str; 13] = [
     "overview",
