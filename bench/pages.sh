@@ -29,15 +29,21 @@ for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null && break; s
 
 jar=$(mktemp)
 curl -fs -c "$jar" -H 'Accept: application/json' -d "username=bench-admin-$$&password=bench-password" \
-  "http://127.0.0.1:$port/api/login" >/dev/null
+  "http://127.0.0.1:$port/api/login" >/dev/null || { echo "bench/pages.sh: the admin could not log in" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_call() { # name, endpoint, form
-  local name=$1 endpoint=$2 form=$3 t
-  t=$(for _ in 1 2 3 4 5; do
-    curl -fs -o /dev/null -b "$jar" -H 'Accept: application/json' -w '%{time_total}\n' \
-      --data "$form" "http://127.0.0.1:$port/api/$endpoint"
-  done | median)
+time_call() { # name, endpoint, form; a call that doesn't answer 200 stops the run
+  local name=$1 endpoint=$2 form=$3 t times=() code time
+  for _ in 1 2 3 4 5; do
+    read -r code time < <(curl -s -o /dev/null -b "$jar" -H 'Accept: application/json' \
+      -w '%{http_code} %{time_total}\n' --data "$form" "http://127.0.0.1:$port/api/$endpoint")
+    if [ "$code" != 200 ]; then
+      echo "bench/pages.sh: $name ($endpoint, '$form') answered HTTP $code" >&2
+      exit 1
+    fi
+    times+=("$time")
+  done
+  t=$(printf '%s\n' "${times[@]}" | median)
   printf '| %-40s | %8.1f ms |\n' "$name" "$(awk -v t="$t" 'BEGIN { print t * 1000 }')"
 }
 

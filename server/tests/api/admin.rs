@@ -27,7 +27,7 @@ async fn stored_strings_are_shown_as_text_never_as_html(db: Db) {
     app.admin("root").await;
     let alice = app.user("alice").await;
     app.link(alice.id, "alice").await;
-    bare_client()
+    let followed = bare_client()
         .get(app.url("/ref/alice"))
         .query(&[("next", "/<img src=x onerror=alert(2)>")])
         .header("User-Agent", "<script>alert(1)</script>")
@@ -35,6 +35,12 @@ async fn stored_strings_are_shown_as_text_never_as_html(db: Db) {
         .send()
         .await
         .unwrap();
+    assert_eq!(followed.status(), reqwest::StatusCode::FOUND);
+    assert_eq!(
+        app.hit_count().await,
+        1,
+        "the hit with the hostile strings is stored"
+    );
     let admin = app.signed_in("root").await;
     let page = app.get(&admin, "/admin/hits").await.text().await.unwrap();
     assert!(
