@@ -4,9 +4,10 @@
 #   bench/pages.sh [HITS]        (default 1000000; SQLite file under target/bench/)
 #   DATABASE_URL=postgres://… bench/pages.sh [HITS]
 #
-# Seeds the database with `hype-server seed-demo` (unless it already holds HITS hits), starts
-# the release server on 127.0.0.1:3300, signs in as an admin, and prints the median of 5 calls
-# of each read, measured by curl from request to last byte (loopback, so ≈ server time).
+# Seeds the database with `hype-server seed-demo` up to HITS hits (counted in the database, so
+# a deleted or half-filled file is noticed), starts the release server on 127.0.0.1:3300, signs
+# in as an admin, and prints the median of 5 calls of each read, measured by curl from request
+# to last byte (loopback, so ≈ server time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 hits="${1:-1000000}"
@@ -16,19 +17,35 @@ mkdir -p target/bench
 export DATABASE_URL="${DATABASE_URL:-sqlite://$PWD/target/bench/pages-$hits.db?mode=rwc}"
 export HYPE_ADDR="127.0.0.1:$port" RUST_LOG=warn HYPE_PASSWORD=bench-password
 
-[ -x "$bin" ] || cargo build --release -p hype-server
-if [ ! -f "target/bench/pages-$hits.seeded" ] || [[ "$DATABASE_URL" == postgres* ]]; then
-  "$bin" seed-demo --users 1000 --links 2000 --hits "$hits"
-  [[ "$DATABASE_URL" == postgres* ]] || touch "target/bench/pages-$hits.seeded"
+stored_hits() {
+  if [[ "$DATABASE_URL" == postgres* ]]; then
+    psql "$DATABASE_URL" -qAtc 'SELECT COUNT(*) FROM referral_hits'
+  else
+    python3 - "$DATABASE_URL" <<'PY'
+import sqlite3, sys
+path = sys.argv[1].split("://", 1)[1].split("?", 1)[0]
+print(sqlite3.connect(path).execute("SELECT COUNT(*) FROM referral_hits").fetchone()[0])
+PY
+  fi
+}
+
+[ -x "$bin" ] || cargo build --release --locked -p hype-server
+"$bin" migrate >/dev/null
+have=$(stored_hits)
+if [ "$have" -lt "$hits" ]; then
+  "$bin" seed-demo --users 1000 --links 2000 --hits $((hits - have))
 fi
-"$bin" create-user "bench-admin-$$" --admin >/dev/null
+# One admin for every run (already there after the first: then creating it fails harmlessly).
+"$bin" create-user bench-admin --admin >/dev/null 2>&1 || true
 
 "$bin" serve & server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.2; done
+up=no
+for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && { up=yes; break; }; sleep 0.2; done
+[ "$up" = yes ] || { echo "bench/pages.sh: the server did not answer on port $port" >&2; exit 1; }
 
 jar=$(mktemp)
-curl -fs -c "$jar" -H 'Accept: application/json' -d "username=bench-admin-$$&password=bench-password" \
+curl -fs -c "$jar" -H 'Accept: application/json' -d "username=bench-admin&password=bench-password" \
   "http://127.0.0.1:$port/api/login" >/dev/null || { echo "bench/pages.sh: the admin could not log in" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -47,6 +47,16 @@ async fn stored_strings_are_shown_as_text_never_as_html(db: Db) {
         page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
         "the agent is shown, escaped"
     );
+    // Each hostile string is on the page as text (so the checks below can't pass on a page
+    // that simply leaves the column out), and none of them as markup.
+    assert!(
+        page.contains("&lt;b&gt;bold&lt;/b&gt;"),
+        "the referer is shown, escaped"
+    );
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(2)&gt;"),
+        "next is shown, escaped"
+    );
     assert!(!page.contains("<script>alert(1)"));
     assert!(!page.contains("<img src=x"));
     assert!(!page.contains("<b>bold</b>"));
