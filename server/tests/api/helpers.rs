@@ -10,13 +10,16 @@ use reqwest::{Client, Response};
 use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait, Statement};
 use std::net::SocketAddr;
 
-/// Runs each named `async fn name(db: Db)` once on SQLite and once on PostgreSQL.
+/// Runs each named `async fn name(db: Db)` once on SQLite and once on PostgreSQL, on a runtime
+/// with two worker threads like the server's: Leptos 0.8 can stall a streamed SSR page whose
+/// resource resolves on a single-threaded runtime (leptos-rs/leptos#4647), which hung a test
+/// at random.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name($crate::helpers::Db::Sqlite).await;
                 }
@@ -24,7 +27,7 @@ macro_rules! on_both_databases {
         }
         mod postgres {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some(db) = $crate::helpers::Db::postgres() {
                         super::$name(db).await;
@@ -190,11 +193,16 @@ async fn spawn_on(database: std::sync::Arc<TestDatabase>, hype: HypeConfig) -> T
     }
 }
 
+/// A request that gets no complete answer in this time fails its test, naming the request,
+/// instead of stalling the whole run (a stalled SSR stream did that once).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A browser-like client: keeps cookies, does not follow redirects.
 pub fn browser() -> Client {
     Client::builder()
         .redirect(Policy::none())
         .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .expect("http client")
 }
@@ -203,6 +211,7 @@ pub fn browser() -> Client {
 pub fn bare_client() -> Client {
     Client::builder()
         .redirect(Policy::none())
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .expect("http client")
 }
