@@ -1,7 +1,10 @@
 //! The referral program's settings. Built once by the binary from the environment (or by a
 //! test by hand); every field has a default so a site runs with nothing set.
+use crate::web::rate_limit::RateLimit;
+use crate::writer::WriterOptions;
 use ipnet::IpNet;
 use std::net::IpAddr;
+use std::time::Duration;
 use url::Url;
 
 /// Which of a user's claimed hits wins the attribution.
@@ -43,6 +46,12 @@ pub struct HypeConfig {
     pub default_redirect: String,
     /// Points credited for a confirmed referral.
     pub reward_points: i64,
+    /// How long `/ref` trusts its in-memory copy of a link (0 = always ask the database).
+    pub link_cache_ttl: Duration,
+    /// Per-IP limit on `/ref`; `None` (the default) is no limit.
+    pub ref_rate_limit: Option<RateLimit>,
+    /// Queueing and batching of hit writes.
+    pub writer: WriterOptions,
 }
 
 impl Default for HypeConfig {
@@ -55,6 +64,9 @@ impl Default for HypeConfig {
             trusted_proxies: Vec::new(),
             default_redirect: "/".into(),
             reward_points: 100,
+            link_cache_ttl: Duration::from_secs(2),
+            ref_rate_limit: None,
+            writer: WriterOptions::default(),
         }
     }
 }

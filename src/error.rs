@@ -41,4 +41,31 @@ impl Error {
     }
 }
 
+/// True when `err` means the database could not be reached (refused, dropped, timed out,
+/// shutting down), as opposed to a statement it refused. Such failures answer 503.
+pub fn is_connection_error(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::RuntimeErr;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        // PostgreSQL shutting down or starting up: admin_shutdown, crash_shutdown,
+        // cannot_connect_now.
+        Sqlx::Database(e) => matches!(e.code().as_deref(), Some("57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod services;
 pub mod types;
 pub mod web;
+pub mod writer;
 
 #[cfg(test)]
 mod test_support;

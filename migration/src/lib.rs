@@ -10,6 +10,9 @@ mod m20261125_000006_create_sessions;
 mod m20261125_000007_create_reward_ledger;
 mod m20261125_000008_create_audit_log;
 mod m20261125_000009_add_user_ips;
+mod m20261202_000010_hit_aggregates;
+
+pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
 pub struct Migrator;
 
@@ -26,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_create_reward_ledger::Migration),
             Box::new(m20261125_000008_create_audit_log::Migration),
             Box::new(m20261125_000009_add_user_ips::Migration),
+            Box::new(m20261202_000010_hit_aggregates::Migration),
         ]
     }
 }

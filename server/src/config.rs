@@ -110,6 +110,35 @@ impl Config {
                 format!("HYPE_REWARD_POINTS={v:?}: a whole number of points, 0 or more")
             })?;
         }
+        if let Some(v) = var("HYPE_LINK_CACHE_SECONDS") {
+            let seconds: u64 = v.parse().ok().filter(|s| *s <= 3600).with_context(|| {
+                format!("HYPE_LINK_CACHE_SECONDS={v:?}: seconds from 0 (off) to 3600")
+            })?;
+            hype.link_cache_ttl = std::time::Duration::from_secs(seconds);
+        }
+        if let Some(v) = var("HYPE_REF_RATE_LIMIT") {
+            if !matches!(v.as_str(), "off" | "0") {
+                hype.ref_rate_limit = Some(
+                    v.parse()
+                        .map_err(anyhow::Error::msg)
+                        .context("HYPE_REF_RATE_LIMIT")?,
+                );
+            }
+        }
+        if let Some(v) = var("HYPE_HIT_QUEUE") {
+            hype.writer.queue = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .with_context(|| format!("HYPE_HIT_QUEUE={v:?}: from 1 to 1000000 hits"))?;
+        }
+        if let Some(v) = var("HYPE_HIT_BATCH") {
+            hype.writer.batch = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .with_context(|| format!("HYPE_HIT_BATCH={v:?}: from 1 to 10000 hits"))?;
+        }
         Ok(config)
     }
 }

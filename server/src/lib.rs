@@ -86,7 +86,7 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
             },
         )
         .build();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let pages = Router::new()
         .leptos_routes_with_context(
@@ -112,9 +112,99 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
             layers::claim_visitor_hits,
         ))
         .layer(auth::layer(&state.db, store, &state.config))
-        .layer(from_fn_with_state(state, csrf::reject_cross_site))
+        .layer(from_fn_with_state(state.clone(), csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(api_error_status))
+        .layer(from_fn_with_state(state.clone(), database_unavailable))
+        .layer(from_fn_with_state(state, anonymous_ref))
         .layer(TraceLayer::new_for_http())
+}
+
+/// `/ref/{identifier}` from a visitor without a session cookie skips the session, auth and
+/// page layers: nobody is signed in, so there is nothing to look up or claim. Everything else
+/// (and any identifier that isn't plain) takes the full stack.
+async fn anonymous_ref(
+    axum::extract::State(state): axum::extract::State<HypeState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let plain = matches!(*request.method(), Method::GET | Method::HEAD)
+        .then(|| request.uri().path().strip_prefix("/ref/"))
+        .flatten()
+        .map(|rest| rest.strip_suffix('/').unwrap_or(rest))
+        .filter(|id| !id.is_empty() && !id.contains(['/', '%']));
+    let Some(identifier) = plain.map(str::to_owned) else {
+        return next.run(request).await;
+    };
+    if has_session_cookie(request.headers()) {
+        return next.run(request).await;
+    }
+    let (parts, _body) = request.into_parts();
+    hype::web::follow::follow(&state, None, &identifier, &parts).await
+}
+
+fn has_session_cookie(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim_start().split('=').next() == Some(auth::SESSION_COOKIE))
+}
+
+/// While the database is unreachable every page and server function answers 503 at once,
+/// with a page that says so, instead of waiting on the database and failing late. Static
+/// files are still served.
+async fn database_unavailable(
+    axum::extract::State(state): axum::extract::State<HypeState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::response::IntoResponse;
+    let path = request.uri().path();
+    let is_static = path.starts_with("/pkg/") || path.contains('.') && !path.starts_with("/ref/");
+    if !state.database_down() || is_static {
+        return next.run(request).await;
+    }
+    if path.starts_with("/api/") || path.starts_with("/ref/") {
+        return hype::web::follow::unavailable();
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::RETRY_AFTER, HeaderValue::from_static("5")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        axum::response::Html(UNAVAILABLE_PAGE),
+    )
+        .into_response()
+}
+
+const UNAVAILABLE_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>Temporarily unavailable — hype</title>
+<link rel="stylesheet" href="/pkg/hype.css"/></head>
+<body><main class="page"><section class="card">
+<h1>Temporarily unavailable</h1>
+<p>hype can't reach its database right now, so this page can't be shown. Nothing you did was
+lost. Please try again in a moment.</p>
+<p><a class="button" href="">Try again</a></p>
+</section></main></body></html>
+"#;
+
+/// The Leptos route list, generated once per process.
+///
+/// Generating it renders the app with a process-wide "suppress resource loads" flag set
+/// (leptos_router's `RouteList::generate`); a page whose data loader first runs while that
+/// flag is up waits forever (leptos-rs/leptos#4773). Building a second router in the same
+/// process — as the HTTP tests do, one per test, while other tests' pages render — must not
+/// raise it again.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Server functions whose arguments can't be decoded fail inside the framework, before any of

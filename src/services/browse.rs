@@ -7,8 +7,7 @@ use sea_orm::sea_query::{
     Alias, Cond, Expr, Func, IntoCondition, JoinType, Order, Query, SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -399,65 +398,30 @@ pub struct Overview {
 pub async fn overview(db: &impl ConnectionTrait) -> Result<Overview> {
     let now = super::now();
     let today = now.date_naive();
-    let since = |days: i64| day_start(today - chrono::Duration::days(days));
-    let hits_since = |from: DateTime<Utc>| {
-        referral_hits::Entity::find()
-            .filter(referral_hits::Column::CreatedAt.gte(from))
-            .count(db)
-    };
     let count_status = |status: &'static str| {
         referrals::Entity::find()
             .filter(referrals::Column::Status.eq(status))
             .count(db)
     };
-    #[derive(FromQueryResult)]
-    struct Visitors {
-        n: i64,
-    }
-    let visitors = Visitors::find_by_statement(sea_orm::Statement::from_string(
-        db.get_database_backend(),
-        "SELECT CAST(COUNT(DISTINCT hit_user_id) + COUNT(DISTINCT CASE WHEN hit_user_id IS NULL THEN visitor_id END) AS BIGINT) AS n FROM referral_hits",
-    ))
-    .one(db)
-    .await?
-    .map(|v| v.n)
-    .unwrap_or(0);
-
-    let day_expr = match db.get_database_backend() {
-        DatabaseBackend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-        _ => "substr(created_at, 1, 10)",
-    };
-    #[derive(FromQueryResult)]
-    struct Day {
-        day: String,
-        n: i64,
-    }
-    let start = since(29);
-    let mut daily_query = Query::select();
-    daily_query
-        .expr_as(Expr::cust(day_expr), Alias::new("day"))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from(referral_hits::Entity)
-        .and_where(referral_hits::Column::CreatedAt.gte(start))
-        .add_group_by([Expr::cust(day_expr)]);
-    let counted: std::collections::HashMap<String, i64> =
-        Day::find_by_statement(db.get_database_backend().build(&daily_query))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| (d.day, d.n))
-            .collect();
-    let daily = (0..30)
+    // Hits per day and distinct people come from the running totals, not from the hits.
+    let (counted, visitors) =
+        super::aggregates::read(db, today - chrono::Duration::days(29)).await?;
+    let daily: Vec<(NaiveDate, i64)> = (0..30)
         .rev()
         .map(|back| {
             let day = today - chrono::Duration::days(back);
-            let n = counted
-                .get(&day.format("%Y-%m-%d").to_string())
-                .copied()
-                .unwrap_or(0);
-            (day, n)
+            (day, counted.get(&day).copied().unwrap_or(0))
         })
         .collect();
+    let hits_in_last = |days: usize| -> u64 {
+        daily
+            .iter()
+            .rev()
+            .take(days)
+            .map(|(_, n)| *n.max(&0) as u64)
+            .sum()
+    };
+    let (hits_today, hits_7d, hits_30d) = (hits_in_last(1), hits_in_last(7), hits_in_last(30));
 
     #[derive(FromQueryResult)]
     struct Top {
@@ -494,9 +458,9 @@ pub async fn overview(db: &impl ConnectionTrait) -> Result<Overview> {
     Ok(Overview {
         users: users::Entity::find().count(db).await?,
         links: referral_links::Entity::find().count(db).await?,
-        hits_today: hits_since(since(0)).await?,
-        hits_7d: hits_since(since(6)).await?,
-        hits_30d: hits_since(start).await?,
+        hits_today,
+        hits_7d,
+        hits_30d,
         unique_visitors: visitors,
         referred_signups: referrals::Entity::find().count(db).await?,
         pending: count_status(referrals::STATUS_PENDING).await?,

@@ -4,7 +4,8 @@ use crate::entities::{referral_hits, referral_links, referrals, users};
 use crate::error::Result;
 use rand::Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -24,7 +25,25 @@ pub struct Seeded {
 /// over them (`demo-N`), and `hits` hits over the last 30 days — a quarter of them claimed by a
 /// demo user, a tenth of those confirmed — and one pending referral per user with a claimed hit.
 /// `progress` is called after each batch of hits with the number stored so far.
+///
+/// Everything goes in one transaction, hits in time order with time-ordered (v7) ids, so each
+/// index grows at its end instead of being rewritten all over.
 pub async fn seed(
+    db: &DatabaseConnection,
+    users: usize,
+    links: usize,
+    hits: usize,
+    progress: impl FnMut(usize),
+) -> Result<Seeded> {
+    let txn = db.begin().await?;
+    let seeded = seed_in(&txn, users, links, hits, progress).await?;
+    // Counting a million hits once beats counting them one batch at a time.
+    super::aggregates::rebuild(&txn).await?;
+    txn.commit().await?;
+    Ok(seeded)
+}
+
+async fn seed_in(
     db: &impl ConnectionTrait,
     users: usize,
     links: usize,
@@ -98,29 +117,39 @@ pub async fn seed(
         "https://mail.example/",
         "https://news.example/item?id=1",
     ];
-    let mut first_claimed: Vec<Option<Uuid>> = vec![None; user_ids.len()];
+    // Per user, their first claimed hit and the owner of its link: their referral.
+    let mut first_claimed: Vec<Option<(Uuid, Option<i32>)>> = vec![None; user_ids.len()];
+    // Hits spread evenly over the last 30 days, oldest first.
+    let span_ms: i64 = 30 * 86_400 * 1000;
+    let start = now - chrono::Duration::milliseconds(span_ms);
+    let step_ms = span_ms as f64 / hits.max(1) as f64;
     let mut stored = 0;
     while stored < hits {
         let n = BATCH.min(hits - stored);
         let rows: Vec<referral_hits::ActiveModel> = {
             let mut rng = rand::thread_rng();
-            (0..n)
-                .map(|_| {
+            (stored..stored + n)
+                .map(|i| {
                     let (link_id, owner) = link_ids[rng.gen_range(0..link_ids.len())];
-                    let at = now - chrono::Duration::seconds(rng.gen_range(0..30 * 86_400));
+                    let at = start + chrono::Duration::milliseconds((i as f64 * step_ms) as i64);
+                    let stamp = uuid::Timestamp::from_unix(
+                        uuid::NoContext,
+                        at.timestamp() as u64,
+                        at.timestamp_subsec_nanos(),
+                    );
                     let claimed = rng.gen_ratio(1, 4);
                     let user_index = rng.gen_range(0..user_ids.len());
                     let hit_user = (claimed && Some(user_ids[user_index]) != owner)
                         .then_some(user_ids[user_index]);
-                    let id = Uuid::new_v4();
+                    let id = Uuid::new_v7(stamp);
                     if hit_user.is_some() && first_claimed[user_index].is_none() {
-                        first_claimed[user_index] = Some(id);
+                        first_claimed[user_index] = Some((id, owner));
                     }
                     let authenticated = hit_user.is_some() && rng.gen_ratio(1, 3);
                     referral_hits::ActiveModel {
                         id: Set(id),
                         referral_link_id: Set(link_id),
-                        visitor_id: Set((!authenticated).then(Uuid::new_v4)),
+                        visitor_id: Set((!authenticated).then(|| Uuid::new_v7(stamp))),
                         authenticated: Set(authenticated),
                         hit_user_id: Set(hit_user),
                         ip: Set(Some(format!(
@@ -145,35 +174,25 @@ pub async fn seed(
         progress(stored);
     }
 
-    let referral_rows: Vec<(i32, Uuid)> = user_ids
+    let referral_rows: Vec<(i32, Uuid, Option<i32>)> = user_ids
         .iter()
         .zip(&first_claimed)
-        .filter_map(|(user, hit)| hit.map(|hit| (*user, hit)))
+        .filter_map(|(user, first)| first.map(|(hit, referrer)| (*user, hit, referrer)))
         .collect();
     for chunk in referral_rows.chunks(BATCH) {
-        let mut models = Vec::with_capacity(chunk.len());
-        for (user, hit) in chunk {
-            let referrer = referral_hits::Entity::find_by_id(*hit)
-                .find_also_related(referral_links::Entity)
-                .one(db)
-                .await?
-                .and_then(|(_, link)| link)
-                .and_then(|link| link.user_id);
-            models.push(referrals::ActiveModel {
+        referrals::Entity::insert_many(chunk.iter().map(|(user, hit, referrer)| {
+            referrals::ActiveModel {
                 referred_user_id: Set(*user),
-                referrer_user_id: Set(referrer),
+                referrer_user_id: Set(*referrer),
                 referral_hit_id: Set(Some(*hit)),
                 status: Set(referrals::STATUS_PENDING.into()),
                 flags: Set(String::new()),
                 created_at: Set(now),
                 ..Default::default()
-            });
-        }
-        if !models.is_empty() {
-            referrals::Entity::insert_many(models)
-                .exec_without_returning(db)
-                .await?;
-        }
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
     }
     Ok(Seeded {
         users: user_ids.len(),

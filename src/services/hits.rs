@@ -1,12 +1,14 @@
 //! Hits: recording a visit through a link, and claiming a visitor's anonymous hits for a user.
+use super::aggregates::{self, Person};
 use crate::config::{AttributionModel, HypeConfig};
 use crate::entities::{referral_hits, referral_links, users};
 use crate::error::Result;
 use crate::types::clean_text;
+use sea_orm::prelude::DateTimeUtc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait, Set,
+    RelationTrait, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -25,11 +27,34 @@ pub struct NewHit {
     pub next: Vec<u8>,
 }
 
-/// Stores a hit and returns its id. The row is committed when this returns.
-pub async fn record(db: &impl ConnectionTrait, hit: NewHit) -> Result<Uuid> {
-    let id = Uuid::new_v4();
+/// Stores a hit and returns its id. The row is committed when this returns. (`/ref` goes
+/// through the group-commit writer instead, `crate::writer`.)
+pub async fn record<C: ConnectionTrait + TransactionTrait>(db: &C, hit: NewHit) -> Result<Uuid> {
+    let id = Uuid::now_v7();
     let now = super::now();
-    referral_hits::Entity::insert(referral_hits::ActiveModel {
+    let facts = facts(&hit, now);
+    let txn = db.begin().await?;
+    referral_hits::Entity::insert(active_model(id, hit, now))
+        .exec_without_returning(&txn)
+        .await?;
+    aggregates::add_hits(&txn, [facts]).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// What the running totals count of a hit: its UTC day, and who made it.
+pub fn facts(hit: &NewHit, at: DateTimeUtc) -> (chrono::NaiveDate, Option<Person>) {
+    let person = match (hit.user_id, hit.visitor_id) {
+        (Some(user), _) => Some(Person::User(user)),
+        (None, Some(visitor)) => Some(Person::Visitor(visitor)),
+        (None, None) => None,
+    };
+    (at.date_naive(), person)
+}
+
+/// The row for `hit`, its text cleaned and capped.
+pub fn active_model(id: Uuid, hit: NewHit, now: DateTimeUtc) -> referral_hits::ActiveModel {
+    referral_hits::ActiveModel {
         id: Set(id),
         referral_link_id: Set(hit.link_id),
         visitor_id: Set(hit.visitor_id),
@@ -42,22 +67,28 @@ pub async fn record(db: &impl ConnectionTrait, hit: NewHit) -> Result<Uuid> {
         confirmed: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(id)
+    }
 }
 
 /// Gives every unclaimed hit of `visitor_id` to `user_id`, in one statement that never
 /// overwrites a hit already claimed. Returns how many hits were claimed.
-pub async fn claim(db: &impl ConnectionTrait, visitor_id: Uuid, user_id: i32) -> Result<u64> {
+pub async fn claim<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    visitor_id: Uuid,
+    user_id: i32,
+) -> Result<u64> {
+    let txn = db.begin().await?;
     let result = referral_hits::Entity::update_many()
         .col_expr(referral_hits::Column::HitUserId, Expr::value(user_id))
         .col_expr(referral_hits::Column::UpdatedAt, Expr::value(super::now()))
         .filter(referral_hits::Column::VisitorId.eq(visitor_id))
         .filter(referral_hits::Column::HitUserId.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    if result.rows_affected > 0 {
+        aggregates::claimed(&txn, visitor_id, user_id).await?;
+    }
+    txn.commit().await?;
     Ok(result.rows_affected)
 }
 

@@ -1,5 +1,6 @@
 //! The referral core's operations, as free functions taking the connection first.
 //! Multi-step writes take a transaction from their caller or open one themselves.
+pub mod aggregates;
 pub mod audit;
 pub mod browse;
 pub mod demo;

@@ -4,9 +4,10 @@ use super::client_ip::client_ip;
 use super::safe_redirect::safe_next;
 use super::visitor::{read_cookie, set_cookie};
 use super::HypeState;
-use crate::services::hits::{self, NewHit};
-use crate::services::links;
+use crate::services::hits::NewHit;
+use crate::writer::WriteError;
 use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
@@ -23,23 +24,61 @@ pub async fn follow_link(
     Path(identifier): Path<String>,
     request: Request,
 ) -> Response {
-    let next_raw = next_param(request.uri().query());
+    let (parts, _body) = request.into_parts();
+    follow(
+        &state,
+        auth.user.as_ref().map(|u| u.id),
+        &identifier,
+        &parts,
+    )
+    .await
+}
+
+/// The visit itself, for `user_id` or (when `None`) an anonymous visitor; usable without the
+/// session layers, which an anonymous visitor with no session cookie does not need.
+pub async fn follow(
+    state: &HypeState,
+    user_id: Option<i32>,
+    identifier: &str,
+    request: &Parts,
+) -> Response {
+    let headers = &request.headers;
+    let peer = request
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let ip = client_ip(peer, headers, &state.config);
+    if let (Some(limiter), Some(ip)) = (&state.limiter, ip) {
+        if !limiter.allow(ip) {
+            return too_many();
+        }
+    }
+    if state.database_down() {
+        return unavailable();
+    }
+    let next_raw = next_param(request.uri.query());
     let target = next_raw
         .as_deref()
         .and_then(safe_next)
         .unwrap_or_else(|| state.config.default_redirect.clone());
 
-    let link = match links::find_enabled(&state.db, &identifier).await {
-        Ok(Some(link)) => link,
+    let link_id = match state.links.enabled_link_id(&state.db, identifier).await {
+        Ok(Some(id)) => id,
         Ok(None) => return redirect(&target, None),
-        Err(e) => return unavailable(&e),
+        Err(error) => {
+            if let crate::Error::Db(e) = &error {
+                if crate::error::is_connection_error(e) {
+                    state.hits.health().mark_down();
+                }
+            }
+            tracing::error!(%error, "could not look up a referral link");
+            return unavailable();
+        }
     };
-    if request.method() == Method::HEAD {
+    if request.method == Method::HEAD {
         return redirect(&target, None);
     }
 
-    let headers = request.headers();
-    let user_id = auth.user.as_ref().map(|u| u.id);
     let (visitor_id, new_cookie) = match user_id {
         Some(_) => (None, None),
         None => {
@@ -48,29 +87,29 @@ pub async fn follow_link(
             match known {
                 Some(visitor) => (Some(visitor), None),
                 None => {
-                    let visitor = Uuid::new_v4();
+                    let visitor = Uuid::now_v7();
                     let cookie = set_cookie(&state.config, &state.signer.sign(visitor));
                     (Some(visitor), Some(cookie))
                 }
             }
         }
     };
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
     let hit = NewHit {
-        link_id: link.id,
+        link_id,
         visitor_id,
         user_id,
-        ip: client_ip(peer, headers, &state.config).map(|ip| ip.to_string()),
+        ip: ip.map(|ip| ip.to_string()),
         user_agent: header_bytes(headers, header::USER_AGENT),
         referer: header_bytes(headers, header::REFERER),
         next: next_raw.unwrap_or_default().into_bytes(),
     };
-    match hits::record(&state.db, hit).await {
+    match state.hits.record(hit).await {
         Ok(_) => redirect(&target, new_cookie),
-        Err(e) => unavailable(&e),
+        Err(WriteError::Overloaded) => {
+            tracing::warn!("hit queue full: answering 503");
+            unavailable()
+        }
+        Err(_) => unavailable(),
     }
 }
 
@@ -105,12 +144,21 @@ pub(crate) fn redirect(target: &str, cookie: Option<HeaderValue>) -> Response {
     response
 }
 
-fn unavailable(error: &crate::Error) -> Response {
-    tracing::error!(%error, "could not record a referral hit");
+/// 503 with `Retry-After`: the hit was not stored, and the visitor may simply try again.
+pub fn unavailable() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
         "The referral service is temporarily unavailable. Please try again in a moment.",
+    )
+        .into_response()
+}
+
+fn too_many() -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, HeaderValue::from_static("1"))],
+        "Too many visits from your address. Please try again in a moment.",
     )
         .into_response()
 }

@@ -6,6 +6,8 @@ pub mod csrf;
 pub mod export;
 pub mod follow;
 pub mod layers;
+pub mod link_cache;
+pub mod rate_limit;
 pub mod safe_redirect;
 pub mod visitor;
 
@@ -17,17 +19,26 @@ use std::sync::Arc;
 
 pub use visitor::VisitorSigner;
 
-/// What the core's handlers and layers share: the database, the settings, the cookie key.
+use crate::writer::{Health, HitWriter};
+use link_cache::LinkCache;
+use rate_limit::RateLimiter;
+
+/// What the core's handlers and layers share: the database, the settings, the cookie key,
+/// and `/ref`'s hit writer, link cache and per-IP limit.
 #[derive(Clone)]
 pub struct HypeState {
     pub db: DatabaseConnection,
     pub config: Arc<HypeConfig>,
     pub signer: VisitorSigner,
+    pub hits: HitWriter,
+    pub links: LinkCache,
+    pub limiter: Option<RateLimiter>,
 }
 
 impl HypeState {
     /// Builds the state; the cookie key is derived from `secret` when given, else from the
-    /// secret generated once and kept in the database.
+    /// secret generated once and kept in the database. Starts the hit writer and the
+    /// database health probe on the current runtime.
     pub async fn new(
         db: DatabaseConnection,
         config: HypeConfig,
@@ -37,11 +48,21 @@ impl HypeState {
             Some(secret) => secret,
             None => crate::services::settings::secret_key(&db).await?,
         };
+        let health = Health::default();
+        health.spawn_probe(db.clone());
         Ok(Self {
+            hits: HitWriter::start(db.clone(), health, config.writer),
+            links: LinkCache::new(config.link_cache_ttl),
+            limiter: config.ref_rate_limit.map(RateLimiter::new),
             db,
             config: Arc::new(config),
             signer: VisitorSigner::new(secret.as_bytes()),
         })
+    }
+
+    /// Whether the database is believed unreachable (pages and `/ref` then answer 503).
+    pub fn database_down(&self) -> bool {
+        self.hits.health().is_down()
     }
 }
 

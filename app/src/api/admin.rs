@@ -161,7 +161,9 @@ pub async fn admin_set_link_disabled(id: i32, disabled: bool) -> Result<(), AppE
     let (state, admin) = admin().await?;
     hype::services::links::admin_set_disabled(&state.db, admin.id, id, disabled)
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    state.links.forget_all();
+    Ok(())
 }
 
 #[server(endpoint = "admin/create_link")]
@@ -189,6 +191,7 @@ pub async fn admin_create_link(
     )
     .await
     .map_err(fail)?;
+    state.links.forget_all();
     Ok(format!(
         "Created {}",
         state.config.link_url(&link.identifier)

@@ -62,6 +62,8 @@ pub async fn create_link(
     )
     .await
     .map_err(fail)?;
+    // `/ref` may have remembered the identifier as unknown.
+    state.links.forget_all();
     Ok(())
 }
 
@@ -74,5 +76,6 @@ pub async fn set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> 
     hype::services::links::set_disabled(&state.db, user.id, id, disabled)
         .await
         .map_err(fail)?;
+    state.links.forget_all();
     Ok(())
 }

@@ -175,8 +175,18 @@ pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
 }
 
 async fn spawn_on(database: std::sync::Arc<TestDatabase>, hype: HypeConfig) -> TestApp {
+    let url = database.url.clone();
+    spawn_at(database, url, hype).await
+}
+
+/// An instance on `database`, reached through `database_url` (a relay in front of it, say).
+pub async fn spawn_at(
+    database: std::sync::Arc<TestDatabase>,
+    database_url: String,
+    hype: HypeConfig,
+) -> TestApp {
     let config = Config {
-        database_url: database.url.clone(),
+        database_url,
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         hype,
         ..Config::default()

@@ -6,5 +6,6 @@ mod accounts;
 mod admin;
 mod claims;
 mod cli;
+mod faults;
 mod links;
 mod ref_links;

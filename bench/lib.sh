@@ -1,0 +1,87 @@
+# Shared by the bench scripts: paths, the release binary, waiting for a port, results rows.
+# shellcheck shell=bash
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BENCH_DIR="$PWD/target/bench"
+BIN="$PWD/target/release/hype-server"
+RESULTS="${RESULTS:-$BENCH_DIR/results.tsv}"
+PG_ADMIN_URL="${HYPE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+mkdir -p "$BENCH_DIR"
+export RUST_LOG="${RUST_LOG:-error}"
+
+need_tools() { # wrk and nginx from Debian when missing
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+build_release() {
+  cargo build --release --locked -p hype-server
+}
+
+wait_port() { # port [seconds]: until something answers HTTP there
+  local port=$1 tries=$(( ${2:-30} * 20 ))
+  for _ in $(seq "$tries"); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/ref/-" && return 0
+    sleep 0.05
+  done
+  echo "nothing answered on port $port" >&2
+  return 1
+}
+
+# A fresh database for one run: an SQLite file under target/bench, or a PostgreSQL database.
+fresh_db() { # kind name -> prints DATABASE_URL
+  local kind=$1 name=$2
+  if [ "$kind" = sqlite ]; then
+    rm -f "$BENCH_DIR/$name.db" "$BENCH_DIR/$name.db-wal" "$BENCH_DIR/$name.db-shm"
+    echo "sqlite://$BENCH_DIR/$name.db?mode=rwc"
+  else
+    psql "$PG_ADMIN_URL" -qAtc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null
+    psql "$PG_ADMIN_URL" -qAtc "CREATE DATABASE \"$name\"" >/dev/null
+    echo "${PG_ADMIN_URL%/*}/$name"
+  fi
+}
+
+# A user and a link `bench` on DATABASE_URL.
+seed_link() {
+  HYPE_PASSWORD=bench-password "$BIN" create-user bench-owner >/dev/null
+  "$BIN" create-link bench-owner bench >/dev/null
+}
+
+hit_rows() { # DATABASE_URL
+  local url=$1
+  if [[ "$url" == postgres* ]]; then
+    psql "$url" -qAtc 'SELECT COUNT(*) FROM referral_hits'
+  else
+    python3 - "$url" <<'PY'
+import sqlite3, sys
+path = sys.argv[1].split("://", 1)[1].split("?", 1)[0]
+print(sqlite3.connect(path).execute("SELECT COUNT(*) FROM referral_hits").fetchone()[0])
+PY
+  fi
+}
+
+rss_mb() { # pid [field]: VmRSS (or VmHWM, the peak) in MB
+  awk -v f="${2:-VmRSS}:" '$1 == f { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
+}
+
+# wrk's summary -> "requests non302 rps p99ms" (only 302 and errors are possible on /ref).
+wrk_summary() { # file
+  awk '
+    / requests in / { req = $1 }
+    /Non-2xx or 3xx responses:/ { bad = $NF }
+    /Requests\/sec:/ { rps = $2 }
+    $1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } p99 = v }
+    END { printf "%d %d %.0f %.2f\n", req, bad + 0, rps, p99 }' "$1"
+}
+
+# One row of the results table.
+result() { # figure target measured pass|FAIL
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" | tee -a "$RESULTS"
+}
+
+verdict() { if eval "$1"; then echo pass; else echo FAIL; fi; }

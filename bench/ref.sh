@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Target 1: `/ref` throughput against nginx answering `return 302 /;`, measured in one run with
+# `wrk -t2 -c32 -d10s` (keep-alive), on SQLite and on PostgreSQL; p99, answers other than 302,
+# hits stored vs. 302s seen, and the server's memory idle and under that load.
+#
+#   bench/ref.sh            (DURATION=10s CONNECTIONS=32 to change the load)
+source "$(dirname "$0")/lib.sh"
+duration="${DURATION:-10s}"
+conns="${CONNECTIONS:-32}"
+need_tools
+build_release
+
+# nginx: the bare redirect.
+cat > "$BENCH_DIR/nginx.conf" <<CONF
+worker_processes auto;
+pid $BENCH_DIR/nginx.pid;
+error_log $BENCH_DIR/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:3390; location / { return 302 /; } }
+}
+CONF
+/usr/sbin/nginx -c "$BENCH_DIR/nginx.conf"
+trap '/usr/sbin/nginx -c "$BENCH_DIR/nginx.conf" -s stop 2>/dev/null || true' EXIT
+wait_port 3390
+wrk -t2 -c"$conns" -d"$duration" --latency http://127.0.0.1:3390/ref/bench > "$BENCH_DIR/wrk-nginx.txt"
+read -r _ _ nginx_rps nginx_p99 < <(wrk_summary "$BENCH_DIR/wrk-nginx.txt")
+/usr/sbin/nginx -c "$BENCH_DIR/nginx.conf" -s stop
+trap - EXIT
+result "nginx return 302, req/s (p99 ${nginx_p99} ms)" "reference" "$nginx_rps" pass
+
+for kind in sqlite postgres; do
+  export DATABASE_URL
+  DATABASE_URL=$(fresh_db "$kind" hype_bench_ref)
+  "$BIN" migrate >/dev/null
+  seed_link
+  HYPE_ADDR=127.0.0.1:3391 "$BIN" serve & pid=$!
+  wait_port 3391
+  idle=$(rss_mb "$pid")
+  before=$(hit_rows "$DATABASE_URL")
+  wrk -t2 -c"$conns" -d"$duration" --latency http://127.0.0.1:3391/ref/bench > "$BENCH_DIR/wrk-$kind.txt"
+  read -r requests non302 rps p99 < <(wrk_summary "$BENCH_DIR/wrk-$kind.txt")
+  peak=$(rss_mb "$pid" VmHWM)
+  kill -TERM "$pid"; wait "$pid" || true
+  added=$(( $(hit_rows "$DATABASE_URL") - before ))
+  found=$(( requests - non302 ))
+  if [ "$kind" = sqlite ]; then share=0.5; else share=0.25; fi
+  ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.3f", a / b }')
+  result "/ref on $kind, req/s (ratio to nginx)" "≥ $share × nginx" "$rps ($ratio)" \
+    "$(verdict "awk 'BEGIN { exit !($ratio >= $share) }'")"
+  result "/ref on $kind, p99" "≤ 10 ms" "$p99 ms" "$(verdict "awk 'BEGIN { exit !($p99 <= 10) }'")"
+  result "/ref on $kind, answers other than 302" "0" "$non302" "$(verdict "[ $non302 -eq 0 ]")"
+  # wrk stops counting with up to CONNECTIONS requests in flight, whose hits may be stored.
+  result "/ref on $kind, hits stored − 302s seen" "0 … $conns (in flight at the end)" \
+    "$(( added - found )) ($added − $found)" "$(verdict "[ $(( added - found )) -ge 0 ] && [ $(( added - found )) -le $conns ]")"
+  result "server RSS on $kind, idle / peak under load" "≤ 50 MB / ≤ 200 MB" "$idle / $peak MB" \
+    "$(verdict "[ $idle -le 50 ] && [ $peak -le 200 ]")"
+done

@@ -1,0 +1,263 @@
+//! The running totals behind the admin overview (tables from the `hit_aggregates` migration):
+//! hits per UTC day and the number of distinct people who made a hit. Written in the same
+//! transaction as the hits they count, so they never drift from them.
+use crate::error::Result;
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
+
+/// Who made a hit, as the "unique visitors" count sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Person {
+    User(i32),
+    Visitor(Uuid),
+}
+
+/// Counts a batch of new hits: `(UTC day, who)` for each.
+pub async fn add_hits(
+    db: &impl ConnectionTrait,
+    hits: impl IntoIterator<Item = (NaiveDate, Option<Person>)>,
+) -> Result<()> {
+    let mut days: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    let mut users = BTreeSet::new();
+    let mut visitors = BTreeSet::new();
+    for (day, person) in hits {
+        *days.entry(day).or_default() += 1;
+        match person {
+            Some(Person::User(id)) => {
+                users.insert(id);
+            }
+            Some(Person::Visitor(id)) => {
+                visitors.insert(id);
+            }
+            None => {}
+        }
+    }
+    if days.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = Query::insert();
+    upsert
+        .into_table(Alias::new("hit_days"))
+        .columns([Alias::new("day"), Alias::new("hits")]);
+    for (day, n) in &days {
+        upsert
+            .values([day.format("%Y-%m-%d").to_string().into(), (*n).into()])
+            .map_err(|e| crate::Error::Internal(e.to_string()))?;
+    }
+    upsert.on_conflict(
+        OnConflict::column(Alias::new("day"))
+            .value(
+                Alias::new("hits"),
+                Expr::cust("hit_days.hits + excluded.hits"),
+            )
+            .to_owned(),
+    );
+    db.execute(db.get_database_backend().build(&upsert)).await?;
+
+    let mut added = 0;
+    if !users.is_empty() {
+        added += insert_new(
+            db,
+            "site_users",
+            "user_id",
+            users.into_iter().map(Into::into),
+        )
+        .await?;
+    }
+    if !visitors.is_empty() {
+        added += insert_new(
+            db,
+            "site_visitors",
+            "visitor_id",
+            visitors.into_iter().map(Into::into),
+        )
+        .await?;
+    }
+    add_people(db, added as i64).await
+}
+
+/// A visitor's hits were claimed by `user_id`: the visitor is no longer a person of their own,
+/// the user is (if they weren't already).
+pub async fn claimed(db: &impl ConnectionTrait, visitor: Uuid, user_id: i32) -> Result<()> {
+    let mut delete = Query::delete();
+    delete
+        .from_table(Alias::new("site_visitors"))
+        .and_where(Expr::col(Alias::new("visitor_id")).eq(visitor));
+    let removed = db
+        .execute(db.get_database_backend().build(&delete))
+        .await?
+        .rows_affected() as i64;
+    let added =
+        insert_new(db, "site_users", "user_id", std::iter::once(user_id.into())).await? as i64;
+    add_people(db, added - removed).await
+}
+
+/// Hits per UTC day from `from` on, and the number of distinct people who ever made a hit.
+pub async fn read(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+) -> Result<(BTreeMap<NaiveDate, i64>, i64)> {
+    #[derive(FromQueryResult)]
+    struct Day {
+        day: String,
+        hits: i64,
+    }
+    #[derive(FromQueryResult)]
+    struct Count {
+        value: i64,
+    }
+    let backend = db.get_database_backend();
+    let mut days = Query::select();
+    days.columns([Alias::new("day"), Alias::new("hits")])
+        .from(Alias::new("hit_days"))
+        .and_where(Expr::col(Alias::new("day")).gte(from.format("%Y-%m-%d").to_string()));
+    let daily = Day::find_by_statement(backend.build(&days))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|d| Some((NaiveDate::parse_from_str(&d.day, "%Y-%m-%d").ok()?, d.hits)))
+        .collect();
+    let mut people = Query::select();
+    people
+        .column(Alias::new("value"))
+        .from(Alias::new("site_counts"))
+        .and_where(Expr::col(Alias::new("name")).eq("people"));
+    let people = Count::find_by_statement(backend.build(&people))
+        .one(db)
+        .await?
+        .map_or(0, |c| c.value);
+    Ok((daily, people))
+}
+
+/// Recomputes every total from the hits (after a bulk load).
+pub async fn rebuild(db: &impl ConnectionTrait) -> Result<()> {
+    for table in ["hit_days", "site_users", "site_visitors", "site_counts"] {
+        db.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await?;
+    }
+    for sql in migration::fill_hit_aggregates(db.get_database_backend()) {
+        db.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
+/// Inserts the `values` not yet in `table`; returns how many were new.
+async fn insert_new(
+    db: &impl ConnectionTrait,
+    table: &str,
+    column: &str,
+    values: impl Iterator<Item = sea_orm::Value>,
+) -> Result<u64> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(table))
+        .columns([Alias::new(column)]);
+    for value in values {
+        insert
+            .values([value.into()])
+            .map_err(|e| crate::Error::Internal(e.to_string()))?;
+    }
+    insert.on_conflict(
+        OnConflict::column(Alias::new(column))
+            .do_nothing()
+            .to_owned(),
+    );
+    Ok(db
+        .execute(db.get_database_backend().build(&insert))
+        .await?
+        .rows_affected())
+}
+
+async fn add_people(db: &impl ConnectionTrait, delta: i64) -> Result<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let mut update = Query::update();
+    update
+        .table(Alias::new("site_counts"))
+        .value(
+            Alias::new("value"),
+            Expr::col(Alias::new("value")).add(delta),
+        )
+        .and_where(Expr::col(Alias::new("name")).eq("people"));
+    db.execute(backend.build(&update)).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::hits::{self, NewHit};
+    use crate::services::links::{self, NewLink};
+    use crate::test_support::{memory_db, user};
+
+    /// The unique-visitor count the overview showed before the running totals.
+    async fn counted_from_hits(db: &impl ConnectionTrait) -> i64 {
+        #[derive(FromQueryResult)]
+        struct N {
+            n: i64,
+        }
+        N::find_by_statement(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT CAST(COUNT(DISTINCT hit_user_id) + COUNT(DISTINCT CASE WHEN hit_user_id IS NULL THEN visitor_id END) AS BIGINT) AS n FROM referral_hits",
+        ))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .n
+    }
+
+    #[tokio::test]
+    async fn totals_follow_hits_and_claims() {
+        let db = memory_db().await;
+        let owner = user(&db, "owner").await;
+        let ann = user(&db, "ann").await;
+        let ben = user(&db, "ben").await;
+        let link = links::create(&db, owner.id, NewLink::default())
+            .await
+            .unwrap();
+        let (v1, v2) = (Uuid::now_v7(), Uuid::now_v7());
+        let visits = [
+            (Some(v1), None),
+            (Some(v1), None),
+            (Some(v2), None),
+            (None, Some(ann.id)),
+        ];
+        for (visitor_id, user_id) in visits {
+            hits::record(
+                &db,
+                NewHit {
+                    link_id: link.id,
+                    visitor_id,
+                    user_id,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let today = crate::services::now().date_naive();
+        let (days, people) = read(&db, today).await.unwrap();
+        assert_eq!(days.get(&today), Some(&4));
+        assert_eq!(people, 3);
+        assert_eq!(people, counted_from_hits(&db).await);
+
+        // Ben claims v1: v1 is no longer anyone of their own, Ben is.
+        hits::claim(&db, v1, ben.id).await.unwrap();
+        assert_eq!(read(&db, today).await.unwrap().1, 3);
+        // Ann, already counted, claims v2: one person fewer.
+        hits::claim(&db, v2, ann.id).await.unwrap();
+        let people = read(&db, today).await.unwrap().1;
+        assert_eq!(people, 2);
+        assert_eq!(people, counted_from_hits(&db).await);
+
+        // A rebuild from the hits agrees with the running totals.
+        rebuild(&db).await.unwrap();
+        assert_eq!(read(&db, today).await.unwrap(), (days, 2));
+    }
+}

@@ -1,0 +1,322 @@
+//! Group commit for hits, and the database's health.
+//!
+//! Every `/ref` visit hands its hit to one writer task and waits. The writer takes whatever has
+//! queued up (up to `batch` hits), stores them with one multi-row `INSERT` in one transaction,
+//! and only after the commit answers each waiting request. Under load many hits share one
+//! commit (one fsync), so throughput grows with concurrency while every 302 still means "this
+//! hit is on disk". When the queue is full the visit is refused at once (503) instead of
+//! waiting without bound.
+//!
+//! [`Health`] is a flag the writer raises on a connection failure and a probe clears when the
+//! database answers again; while it is up `/ref` and the pages answer 503 immediately.
+use crate::entities::referral_hits;
+use crate::error::is_connection_error;
+use crate::services::aggregates::{self, Person};
+use crate::services::hits::{self, NewHit};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// How the writer queues and batches.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Hits that may wait for the writer; more are refused with 503.
+    pub queue: usize,
+    /// At most this many hits per transaction.
+    pub batch: usize,
+    /// A batch not committed within this time is answered 503.
+    pub commit_timeout: Duration,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        Self {
+            queue: 4096,
+            batch: 512,
+            commit_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Why a hit was not stored. Every variant is answered 503: the visit can be retried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    #[error("too many visits are waiting to be stored")]
+    Overloaded,
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("the hit could not be stored: {0}")]
+    Failed(String),
+}
+
+/// Whether the database is believed reachable; shared by the writer, `/ref` and the pages.
+#[derive(Clone, Debug, Default)]
+pub struct Health {
+    down: Arc<AtomicBool>,
+}
+
+impl Health {
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
+    pub fn mark_down(&self) {
+        if !self.down.swap(true, Ordering::Relaxed) {
+            tracing::error!("the database is unreachable: answering 503 until it is back");
+        }
+    }
+
+    fn mark_up(&self) {
+        if self.down.swap(false, Ordering::Relaxed) {
+            tracing::info!("the database is reachable again");
+        }
+    }
+
+    /// Checks the database every second (every 250 ms while it is down) and keeps the flag
+    /// true to what it finds.
+    pub fn spawn_probe(&self, db: DatabaseConnection) {
+        let health = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let pause = if health.is_down() { 250 } else { 1000 };
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
+                    Ok(Ok(())) => health.mark_up(),
+                    Ok(Err(error)) if is_connection_error(&error) => health.mark_down(),
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, "database health check failed");
+                        health.mark_down();
+                    }
+                    Err(_) => health.mark_down(),
+                }
+            }
+        });
+    }
+}
+
+type Facts = (chrono::NaiveDate, Option<Person>);
+
+struct Job {
+    row: referral_hits::ActiveModel,
+    facts: Facts,
+    done: oneshot::Sender<Result<(), WriteError>>,
+}
+
+/// The handle requests use to store a hit; cheap to clone.
+#[derive(Clone)]
+pub struct HitWriter {
+    jobs: mpsc::Sender<Job>,
+    health: Health,
+}
+
+impl std::fmt::Debug for HitWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HitWriter")
+            .field(
+                "waiting",
+                &(self.jobs.max_capacity() - self.jobs.capacity()),
+            )
+            .finish()
+    }
+}
+
+impl HitWriter {
+    /// Starts the writer task on the current runtime. It ends when every handle is dropped,
+    /// after storing what is queued.
+    pub fn start(db: DatabaseConnection, health: Health, options: WriterOptions) -> Self {
+        let (jobs, queue) = mpsc::channel(options.queue.max(1));
+        tokio::spawn(run(db, health.clone(), queue, options));
+        Self { jobs, health }
+    }
+
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// Stores `hit` and returns its id once the transaction holding it has committed.
+    pub async fn record(&self, hit: NewHit) -> Result<Uuid, WriteError> {
+        if self.health.is_down() {
+            return Err(WriteError::Unavailable);
+        }
+        let id = Uuid::now_v7();
+        let (done, answer) = oneshot::channel();
+        let now = crate::services::now();
+        let job = Job {
+            facts: hits::facts(&hit, now),
+            row: hits::active_model(id, hit, now),
+            done,
+        };
+        self.jobs.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => WriteError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => WriteError::Unavailable,
+        })?;
+        match answer.await {
+            Ok(result) => result.map(|()| id),
+            // The writer went away without answering (the runtime is shutting down).
+            Err(_) => Err(WriteError::Unavailable),
+        }
+    }
+}
+
+async fn run(
+    db: DatabaseConnection,
+    health: Health,
+    mut queue: mpsc::Receiver<Job>,
+    options: WriterOptions,
+) {
+    let mut batch = Vec::with_capacity(options.batch);
+    while queue.recv_many(&mut batch, options.batch.max(1)).await > 0 {
+        let (rows, waiting): (Vec<_>, Vec<_>) = batch
+            .drain(..)
+            .map(|job| ((job.row, job.facts), job.done))
+            .unzip();
+        let results =
+            match tokio::time::timeout(options.commit_timeout, store(&db, &health, rows)).await {
+                Ok(results) => results,
+                Err(_) => {
+                    tracing::error!(
+                        hits = waiting.len(),
+                        "storing a batch of hits timed out; answering 503"
+                    );
+                    vec![Err(WriteError::Unavailable); waiting.len()]
+                }
+            };
+        for (done, result) in waiting.into_iter().zip(results) {
+            // A request that gave up waiting is gone; its hit is stored all the same.
+            let _ = done.send(result);
+        }
+    }
+}
+
+/// Stores `rows` in one transaction; if that fails for a reason other than the connection
+/// (a link deleted meanwhile, say), stores them one by one so one bad row fails alone.
+async fn store(
+    db: &DatabaseConnection,
+    health: &Health,
+    rows: Vec<(referral_hits::ActiveModel, Facts)>,
+) -> Vec<Result<(), WriteError>> {
+    let count = rows.len();
+    let error = match insert_batch(db, &rows).await {
+        Ok(()) => return vec![Ok(()); count],
+        Err(error) => error,
+    };
+    if is_connection_error(&error) {
+        health.mark_down();
+        tracing::error!(%error, hits = count, "storing hits failed: the database is unreachable");
+        return vec![Err(WriteError::Unavailable); count];
+    }
+    tracing::warn!(%error, hits = count, "storing a batch of hits failed; retrying one by one");
+    let mut results = Vec::with_capacity(count);
+    for row in rows {
+        let result = insert_batch(db, std::slice::from_ref(&row)).await;
+        results.push(match result {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                if is_connection_error(&error) {
+                    health.mark_down();
+                }
+                tracing::error!(%error, "could not store a hit");
+                Err(WriteError::Failed(error.to_string()))
+            }
+        });
+    }
+    results
+}
+
+/// The hits and the running totals that count them, in one transaction.
+async fn insert_batch(
+    db: &DatabaseConnection,
+    rows: &[(referral_hits::ActiveModel, Facts)],
+) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    // One statement per 1,000 rows keeps under every backend's bound-parameter limit.
+    for chunk in rows.chunks(1000) {
+        referral_hits::Entity::insert_many(chunk.iter().map(|(row, _)| row.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    aggregates::add_hits(&txn, rows.iter().map(|(_, facts)| *facts))
+        .await
+        .map_err(|e| match e {
+            crate::Error::Db(e) => e,
+            other => DbErr::Custom(other.to_string()),
+        })?;
+    txn.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::links::{self, NewLink};
+    use crate::test_support::{memory_db, user};
+    use sea_orm::PaginatorTrait;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_hits_share_commits_and_a_bad_one_fails_alone() {
+        let db = memory_db().await;
+        let owner = user(&db, "owner").await;
+        let link = links::create(&db, owner.id, NewLink::default())
+            .await
+            .unwrap();
+        let writer = HitWriter::start(db.clone(), Health::default(), WriterOptions::default());
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let writer = writer.clone();
+            // Every 50th hit names a link that doesn't exist: the foreign key refuses it.
+            let link_id = if i % 50 == 0 { 9999 } else { link.id };
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .record(NewHit {
+                        link_id,
+                        visitor_id: Some(Uuid::now_v7()),
+                        ..Default::default()
+                    })
+                    .await
+            }));
+        }
+        let mut stored = 0;
+        let mut refused = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => stored += 1,
+                Err(WriteError::Failed(_)) => refused += 1,
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!((stored, refused), (196, 4));
+        assert_eq!(referral_hits::Entity::find().count(&db).await.unwrap(), 196);
+        let today = crate::services::now().date_naive();
+        let (days, people) = aggregates::read(&db, today).await.unwrap();
+        assert_eq!((days.get(&today).copied(), people), (Some(196), 196));
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_so_does_a_down_database() {
+        let db = memory_db().await;
+        let owner = user(&db, "owner").await;
+        let link = links::create(&db, owner.id, NewLink::default())
+            .await
+            .unwrap();
+        let health = Health::default();
+        let options = WriterOptions {
+            queue: 1,
+            ..WriterOptions::default()
+        };
+        let writer = HitWriter::start(db, health.clone(), options);
+        let hit = || NewHit {
+            link_id: link.id,
+            ..Default::default()
+        };
+        // On this one-thread runtime the writer can't run between the two: the first hit fills
+        // the queue, the second is refused without waiting, then the first is stored.
+        let (first, second) = tokio::join!(writer.record(hit()), writer.record(hit()));
+        assert!(first.is_ok(), "{first:?}");
+        assert_eq!(second, Err(WriteError::Overloaded));
+
+        health.mark_down();
+        assert_eq!(writer.record(hit()).await, Err(WriteError::Unavailable));
+    }
+}
