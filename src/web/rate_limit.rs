@@ -2,7 +2,7 @@
 //! (`HYPE_REF_RATE_LIMIT=rate[/burst]`, visits per second). Buckets live in 64 shards, each
 //! behind its own short lock, so visitors from different addresses rarely wait on each other.
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -68,9 +68,7 @@ impl RateLimiter {
     }
 
     fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
-        let mut hasher = self.hasher.build_hasher();
-        ip.hash(&mut hasher);
-        let shard = &self.shards[(hasher.finish() as usize) % SHARDS];
+        let shard = &self.shards[(self.hasher.hash_one(ip) as usize) % SHARDS];
         let Ok(mut buckets) = shard.lock() else {
             return true;
         };
