@@ -6,7 +6,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 HYPE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export HYPE_TEST_POSTGRES_URL
 
-.PHONY: run release test test-rust test-e2e tools e2e-deps lint
+.PHONY: run release test test-rust test-e2e tools e2e-deps lint bench
 
 ## The build tools, installed the first time (cargo-leptos takes ~13 minutes to compile).
 tools:
@@ -36,6 +36,11 @@ test-e2e: tools e2e-deps
 e2e-deps:
 	@test -x /usr/bin/chromium || { echo "Chromium missing: apt-get install chromium"; exit 1; }
 	@test -d end2end/node_modules/@playwright/test || (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+## The benchmarks and fault checks (about 15 minutes; installs wrk and nginx-light if missing;
+## stops and restarts the local PostgreSQL cluster for the outage check): prints one table.
+bench:
+	bench/run.sh
 
 lint:
 	cargo fmt --all -- --check
