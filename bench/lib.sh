@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BENCH_DIR="$PWD/target/bench"
-BIN="$PWD/target/release/hype-server"
+BIN="${BIN:-$PWD/target/release/hype-server}"
 RESULTS="${RESULTS:-$BENCH_DIR/results.tsv}"
 PG_ADMIN_URL="${HYPE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 mkdir -p "$BENCH_DIR"
@@ -19,7 +19,8 @@ need_tools() { # wrk and nginx from Debian when missing
   fi
 }
 
-build_release() {
+build_release() { # unless BIN names another binary (an older build, to compare)
+  [ "$BIN" = "$PWD/target/release/hype-server" ] || return 0
   cargo build --release --locked -p hype-server
 }
 

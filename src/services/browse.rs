@@ -318,27 +318,9 @@ pub async fn hits(
     page: Page,
     size: u64,
 ) -> Result<HitPage> {
-    let h = Alias::new("h");
-    let mut query = hits_query(filter);
-    // Newest-first pages read descending; pages counted from the end read ascending.
     let descending = matches!(page, Page::First | Page::Before(_));
-    match page {
-        Page::Before(cursor) => {
-            query.cond_where(older_than(cursor).into_condition());
-        }
-        Page::After(cursor) => {
-            query.cond_where(newer_than(cursor).into_condition());
-        }
-        Page::First | Page::Last => {}
-    }
-    let order = if descending { Order::Desc } else { Order::Asc };
-    query
-        .order_by((h.clone(), referral_hits::Column::CreatedAt), order.clone())
-        .order_by((h, referral_hits::Column::Id), order)
-        .limit(size + 1);
-    let mut rows = HitRow::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
+    let statement = hits_statement(db.get_database_backend(), filter, page, size);
+    let mut rows = HitRow::find_by_statement(statement).all(db).await?;
     let more = rows.len() as u64 > size;
     rows.truncate(size as usize);
     if !descending {
@@ -361,6 +343,35 @@ pub async fn hits(
         Page::Last => (None, more.then(|| rows.first().map(cursor)).flatten()),
     };
     Ok(HitPage { rows, older, newer })
+}
+
+/// The statement behind one page of [`hits`] (`size + 1` rows, to tell whether there is more);
+/// public so `examples/plans.rs` can show its query plan.
+pub fn hits_statement(
+    backend: sea_orm::DatabaseBackend,
+    filter: &HitFilter,
+    page: Page,
+    size: u64,
+) -> sea_orm::Statement {
+    let h = Alias::new("h");
+    let mut query = hits_query(filter);
+    // Newest-first pages read descending; pages counted from the end read ascending.
+    let descending = matches!(page, Page::First | Page::Before(_));
+    match page {
+        Page::Before(cursor) => {
+            query.cond_where(older_than(cursor).into_condition());
+        }
+        Page::After(cursor) => {
+            query.cond_where(newer_than(cursor).into_condition());
+        }
+        Page::First | Page::Last => {}
+    }
+    let order = if descending { Order::Desc } else { Order::Asc };
+    query
+        .order_by((h.clone(), referral_hits::Column::CreatedAt), order.clone())
+        .order_by((h, referral_hits::Column::Id), order)
+        .limit(size + 1);
+    backend.build(&query)
 }
 
 /// All hits matching `filter`, newest first, in batches of `batch` (for streaming exports).

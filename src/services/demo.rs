@@ -40,6 +40,8 @@ pub async fn seed(
     // Counting a million hits once beats counting them one batch at a time.
     super::aggregates::rebuild(&txn).await?;
     txn.commit().await?;
+    // Fresh statistics, so the planner knows the tables just grew by a million rows.
+    db.execute_unprepared("ANALYZE").await?;
     Ok(seeded)
 }
 

@@ -4,7 +4,7 @@ use crate::error::Result;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
-    RelationTrait,
+    QueryTrait, RelationTrait,
 };
 use std::collections::HashMap;
 
@@ -42,7 +42,31 @@ pub async fn for_links(
     if link_ids.is_empty() {
         return Ok(stats);
     }
-    let hit_rows = referral_hits::Entity::find()
+    let [hit_statement, referral_statement] =
+        for_links_statements(db.get_database_backend(), link_ids);
+    for row in HitRow::find_by_statement(hit_statement).all(db).await? {
+        let entry = stats.entry(row.referral_link_id).or_default();
+        entry.hits = row.hits;
+        entry.visitors = row.users + row.anonymous;
+    }
+    for row in ReferralRow::find_by_statement(referral_statement)
+        .all(db)
+        .await?
+    {
+        let entry = stats.entry(row.referral_link_id).or_default();
+        entry.signups = row.signups;
+        entry.confirmed = row.confirmed;
+    }
+    Ok(stats)
+}
+
+/// The two grouped queries behind [`for_links`]; public so `examples/plans.rs` can show their
+/// query plans.
+pub fn for_links_statements(
+    backend: sea_orm::DatabaseBackend,
+    link_ids: &[i32],
+) -> [sea_orm::Statement; 2] {
+    let hits = referral_hits::Entity::find()
         .select_only()
         .column(referral_hits::Column::ReferralLinkId)
         .column_as(Expr::cust("COUNT(*)"), "hits")
@@ -53,15 +77,8 @@ pub async fn for_links(
         )
         .filter(referral_hits::Column::ReferralLinkId.is_in(link_ids.iter().copied()))
         .group_by(referral_hits::Column::ReferralLinkId)
-        .into_model::<HitRow>()
-        .all(db)
-        .await?;
-    for row in hit_rows {
-        let entry = stats.entry(row.referral_link_id).or_default();
-        entry.hits = row.hits;
-        entry.visitors = row.users + row.anonymous;
-    }
-    let referral_rows = referrals::Entity::find()
+        .build(backend);
+    let referrals = referrals::Entity::find()
         .select_only()
         .column_as(referral_hits::Column::ReferralLinkId, "referral_link_id")
         .column_as(Expr::cust("COUNT(*)"), "signups")
@@ -74,15 +91,8 @@ pub async fn for_links(
         .join(JoinType::InnerJoin, referrals::Relation::Hit.def())
         .filter(referral_hits::Column::ReferralLinkId.is_in(link_ids.iter().copied()))
         .group_by(referral_hits::Column::ReferralLinkId)
-        .into_model::<ReferralRow>()
-        .all(db)
-        .await?;
-    for row in referral_rows {
-        let entry = stats.entry(row.referral_link_id).or_default();
-        entry.signups = row.signups;
-        entry.confirmed = row.confirmed;
-    }
-    Ok(stats)
+        .build(backend);
+    [hits, referrals]
 }
 
 #[cfg(test)]
