@@ -18,10 +18,13 @@ tools:
 run: tools
 	cargo leptos serve
 
-## An optimised build: target/release/hype-server plus target/site.
-release: tools
-	@command -v wasm-opt >/dev/null || { echo "wasm-opt missing: npm install -g binaryen@132 (Debian's binaryen breaks hydration)"; exit 1; }
-	cargo leptos build --release
+## An optimised build: target/release/hype-server plus target/site. wasm-opt comes from the npm
+## package binaryen, installed under target/tools (Debian's binaryen breaks hydration).
+release: tools target/tools/node_modules/.bin/wasm-opt
+	PATH="$(CURDIR)/target/tools/node_modules/.bin:$$PATH" cargo leptos build --release
+
+target/tools/node_modules/.bin/wasm-opt:
+	mkdir -p target/tools && cd target/tools && npm install --no-audit --no-fund binaryen@132
 
 ## Every test: Rust (unit + HTTP on SQLite and PostgreSQL), then Playwright in Chromium.
 test: test-rust test-e2e

@@ -3,6 +3,7 @@
 # pass/fail). Takes about 15 minutes; the million-hit seeding is the longest part the first time.
 source "$(dirname "$0")/lib.sh"
 : > "$RESULTS"
+bench/wasm.sh
 bench/ref.sh
 bench/pages.sh
 DATABASE_URL="${PG_ADMIN_URL%/*}/hype_bench_pages" bench/pages.sh
