@@ -188,8 +188,8 @@ const UNAVAILABLE_PAGE: &str = r#"<!DOCTYPE html>
 <link rel="stylesheet" href="/pkg/hype.css"/></head>
 <body><main class="page"><section class="card">
 <h1>Temporarily unavailable</h1>
-<p>hype can't reach its database right now, so this page can't be shown. Nothing you did was
-lost. Please try again in a moment.</p>
+<p>hype can't reach its database right now, so this page can't be shown. Anything you were
+submitting was not saved. Please try again in a moment.</p>
 <p><a class="button" href="">Try again</a></p>
 </section></main></body></html>
 "#;

@@ -115,6 +115,8 @@ async fn a_killed_server_loses_no_acknowledged_hit(db: Db) {
                         Ok(r) if r.status() == StatusCode::FOUND => {
                             seen.fetch_add(1, Ordering::Relaxed);
                         }
+                        // Refused and not stored: honest, if unwelcome, under load.
+                        Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => {}
                         Ok(r) => panic!("answered {} under load", r.status()),
                         Err(_) => return, // the server is gone
                     }
@@ -207,6 +209,7 @@ async fn one_address_is_limited_without_starving_others(db: Db) {
     };
     let mut found: u64 = 0;
     let mut limited = 0;
+    let started = Instant::now();
     for _ in 0..12 {
         match visit("203.0.113.7").await.unwrap().status() {
             StatusCode::FOUND => found += 1,
@@ -214,8 +217,14 @@ async fn one_address_is_limited_without_starving_others(db: Db) {
             other => panic!("answered {other}"),
         }
     }
-    // A burst of 5, plus at most a couple refilled at one a second while the loop ran.
-    assert!((5..=7).contains(&found), "{found} let through");
+    // The burst of 5, plus one refilled per second the loop took.
+    let refilled = started.elapsed().as_secs() + 1;
+    assert!(
+        (5..=5 + refilled).contains(&found),
+        "{found} let through in {:?}",
+        started.elapsed()
+    );
+    assert!(limited > 0, "nothing was limited");
     assert_eq!(found + limited, 12);
     // Someone else is not held back by the hammering address.
     assert_eq!(
