@@ -21,14 +21,6 @@ url="http://127.0.0.1:$port"
 
 start_server() { HYPE_ADDR=127.0.0.1:$port "$BIN" serve 2>>"$BENCH_DIR/faults-server.log" & pid=$!; wait_port $port; }
 
-sqlite_ok() {
-  python3 - "$1" <<'PY'
-import sqlite3, sys
-path = sys.argv[1].split("://", 1)[1].split("?", 1)[0]
-print(sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0])
-PY
-}
-
 crash() {
   export DATABASE_URL; DATABASE_URL=$(fresh_db sqlite faults-crash)
   "$BIN" migrate >/dev/null; seed_link
@@ -44,7 +36,7 @@ crash() {
     local found=$((requests - non302)) added=$(( $(hit_rows "$DATABASE_URL") - before ))
     seen_total=$((seen_total + found))
     [ "$added" -ge "$found" ] || lost=$((lost + found - added))
-    [ "$(sqlite_ok "$DATABASE_URL")" = ok ] || integrity=bad
+    [ "$(sql "$DATABASE_URL" "PRAGMA integrity_check")" = ok ] || integrity=bad
   done
   start_server && restarts=$((restarts + 1)); kill "$pid"; wait "$pid" || true
   result "kill -9 during load ×10: acknowledged hits lost" "0" "$lost of $seen_total" "$(verdict "[ $lost -eq 0 ]")"

@@ -53,18 +53,20 @@ seed_link() {
   "$BIN" create-link bench-owner bench >/dev/null
 }
 
-hit_rows() { # DATABASE_URL
-  local url=$1
+sql() { # DATABASE_URL query -> the first column of the first row
+  local url=$1 query=$2
   if [[ "$url" == postgres* ]]; then
-    psql "$url" -qAtc 'SELECT COUNT(*) FROM referral_hits'
+    psql "$url" -qAtc "$query"
   else
-    python3 - "$url" <<'PY'
+    python3 - "$url" "$query" <<'PY'
 import sqlite3, sys
 path = sys.argv[1].split("://", 1)[1].split("?", 1)[0]
-print(sqlite3.connect(path).execute("SELECT COUNT(*) FROM referral_hits").fetchone()[0])
+print(sqlite3.connect(path).execute(sys.argv[2]).fetchone()[0])
 PY
   fi
 }
+
+hit_rows() { sql "$1" 'SELECT COUNT(*) FROM referral_hits'; }
 
 rss_mb() { # pid [field]: VmRSS (or VmHWM, the peak) in MB
   awk -v f="${2:-VmRSS}:" '$1 == f { printf "%.0f", $2 / 1024 }' "/proc/$1/status"

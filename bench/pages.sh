@@ -16,18 +16,6 @@ export HYPE_ADDR="127.0.0.1:$port" HYPE_PASSWORD=bench-password
 kind=$(echo "$DATABASE_URL" | cut -d: -f1)
 [ "$kind" = postgresql ] && kind=postgres
 
-sql() { # one value
-  if [ "$kind" = postgres ]; then
-    psql "$DATABASE_URL" -qAtc "$1"
-  else
-    python3 - "$DATABASE_URL" "$1" <<'PY'
-import sqlite3, sys
-path = sys.argv[1].split("://", 1)[1].split("?", 1)[0]
-print(sqlite3.connect(path).execute(sys.argv[2]).fetchone()[0])
-PY
-  fi
-}
-
 build_release
 if [ "$kind" = postgres ]; then
   name=${DATABASE_URL##*/}
@@ -35,7 +23,7 @@ if [ "$kind" = postgres ]; then
     psql "${DATABASE_URL%/*}/postgres" -qAtc "CREATE DATABASE \"$name\"" >/dev/null
 fi
 "$BIN" migrate >/dev/null
-have=$(sql 'SELECT COUNT(*) FROM referral_hits')
+have=$(hit_rows "$DATABASE_URL")
 if [ "$have" -lt "$hits" ]; then
   started=$(date +%s.%N)
   "$BIN" seed-demo --users 1000 --links 2000 --hits $((hits - have))
@@ -47,7 +35,7 @@ fi
 # One admin for every run (already there after the first: then creating it fails harmlessly).
 "$BIN" create-user bench-admin --admin >/dev/null 2>&1 || true
 # A demo user for "My links" (each has 2 of the 2,000 links: about 1,000 hits).
-demo_user=$(sql "SELECT username FROM users WHERE username LIKE 'demo-%' ORDER BY id LIMIT 1")
+demo_user=$(sql "$DATABASE_URL" "SELECT username FROM users WHERE username LIKE 'demo-%' ORDER BY id LIMIT 1")
 
 "$BIN" serve & server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -64,13 +52,10 @@ login "$user_jar" "$demo_user" demo-password
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_call() { # name, jar, method (POST server fn / GET page), path, form
   local name=$1 jar=$2 method=$3 path=$4 form=${5:-} times=() code time t
+  local args=(-s -o /dev/null -b "$jar" -w '%{http_code} %{time_total}\n')
+  if [ "$method" = POST ]; then args+=(-H 'Accept: application/json' --data "$form"); fi
   for _ in 1 2 3 4 5; do
-    if [ "$method" = POST ]; then
-      read -r code time < <(curl -s -o /dev/null -b "$jar" -H 'Accept: application/json' \
-        -w '%{http_code} %{time_total}\n' --data "$form" "http://127.0.0.1:$port$path")
-    else
-      read -r code time < <(curl -s -o /dev/null -b "$jar" -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$port$path")
-    fi
+    read -r code time < <(curl "${args[@]}" "http://127.0.0.1:$port$path")
     if [ "$code" != 200 ]; then
       echo "bench/pages.sh: $name ($path, '$form') answered HTTP $code" >&2
       exit 1

@@ -11,9 +11,8 @@
 //! database answers again; while it is up `/ref` and the pages answer 503 immediately.
 use crate::entities::referral_hits;
 use crate::error::is_connection_error;
-use crate::services::aggregates::{self, Person};
-use crate::services::hits::{self, NewHit};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use crate::services::hits::{self, HitFacts, NewHit};
+use sea_orm::DatabaseConnection;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +68,15 @@ impl Health {
         }
     }
 
+    /// Marks the database down when `error` says it can't be reached; returns whether it did.
+    pub fn observe(&self, error: &crate::Error) -> bool {
+        let unreachable = matches!(error, crate::Error::Db(e) if is_connection_error(e));
+        if unreachable {
+            self.mark_down();
+        }
+        unreachable
+    }
+
     fn mark_up(&self) {
         if self.down.swap(false, Ordering::Relaxed) {
             tracing::info!("the database is reachable again");
@@ -76,18 +84,21 @@ impl Health {
     }
 
     /// Checks the database every second (every 250 ms while it is down) and keeps the flag
-    /// true to what it finds.
+    /// true to what it finds. Stops once nothing else holds this `Health`.
     pub fn spawn_probe(&self, db: DatabaseConnection) {
-        let health = self.clone();
+        let weak = Arc::downgrade(&self.down);
+        let health = move || weak.upgrade().map(|down| Health { down });
         tokio::spawn(async move {
-            loop {
-                let pause = if health.is_down() { 250 } else { 1000 };
+            while let Some(pause) = health().map(|h| if h.is_down() { 250 } else { 1000 }) {
                 tokio::time::sleep(Duration::from_millis(pause)).await;
-                match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
+                let ping = tokio::time::timeout(Duration::from_secs(2), db.ping()).await;
+                let Some(health) = health() else { break };
+                match ping {
                     Ok(Ok(())) => health.mark_up(),
-                    Ok(Err(error)) if is_connection_error(&error) => health.mark_down(),
                     Ok(Err(error)) => {
-                        tracing::warn!(%error, "database health check failed");
+                        if !is_connection_error(&error) {
+                            tracing::warn!(%error, "database health check failed");
+                        }
                         health.mark_down();
                     }
                     Err(_) => health.mark_down(),
@@ -97,11 +108,9 @@ impl Health {
     }
 }
 
-type Facts = (chrono::NaiveDate, Option<Person>);
-
 struct Job {
     row: referral_hits::ActiveModel,
-    facts: Facts,
+    facts: HitFacts,
     done: oneshot::Sender<Result<(), WriteError>>,
 }
 
@@ -110,17 +119,6 @@ struct Job {
 pub struct HitWriter {
     jobs: mpsc::Sender<Job>,
     health: Health,
-}
-
-impl std::fmt::Debug for HitWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HitWriter")
-            .field(
-                "waiting",
-                &(self.jobs.max_capacity() - self.jobs.capacity()),
-            )
-            .finish()
-    }
 }
 
 impl HitWriter {
@@ -196,63 +194,41 @@ async fn run(
 async fn store(
     db: &DatabaseConnection,
     health: &Health,
-    rows: Vec<(referral_hits::ActiveModel, Facts)>,
+    rows: Vec<(referral_hits::ActiveModel, HitFacts)>,
 ) -> Vec<Result<(), WriteError>> {
     let count = rows.len();
-    let error = match insert_batch(db, &rows).await {
+    let error = match hits::store_all(db, &rows).await {
         Ok(()) => return vec![Ok(()); count],
         Err(error) => error,
     };
-    if is_connection_error(&error) {
-        health.mark_down();
+    if health.observe(&error) {
         tracing::error!(%error, hits = count, "storing hits failed: the database is unreachable");
         return vec![Err(WriteError::Unavailable); count];
     }
     tracing::warn!(%error, hits = count, "storing a batch of hits failed; retrying one by one");
     let mut results = Vec::with_capacity(count);
     for row in rows {
-        let result = insert_batch(db, std::slice::from_ref(&row)).await;
-        results.push(match result {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                if is_connection_error(&error) {
-                    health.mark_down();
+        results.push(
+            match hits::store_all(db, std::slice::from_ref(&row)).await {
+                Ok(()) => Ok(()),
+                Err(error) => {
+                    health.observe(&error);
+                    tracing::error!(%error, "could not store a hit");
+                    Err(WriteError::Failed(error.to_string()))
                 }
-                tracing::error!(%error, "could not store a hit");
-                Err(WriteError::Failed(error.to_string()))
-            }
-        });
+            },
+        );
     }
     results
-}
-
-/// The hits and the running totals that count them, in one transaction.
-async fn insert_batch(
-    db: &DatabaseConnection,
-    rows: &[(referral_hits::ActiveModel, Facts)],
-) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
-    // One statement per 1,000 rows keeps under every backend's bound-parameter limit.
-    for chunk in rows.chunks(1000) {
-        referral_hits::Entity::insert_many(chunk.iter().map(|(row, _)| row.clone()))
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    aggregates::add_hits(&txn, rows.iter().map(|(_, facts)| *facts))
-        .await
-        .map_err(|e| match e {
-            crate::Error::Db(e) => e,
-            other => DbErr::Custom(other.to_string()),
-        })?;
-    txn.commit().await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::aggregates;
     use crate::services::links::{self, NewLink};
     use crate::test_support::{memory_db, user};
-    use sea_orm::PaginatorTrait;
+    use sea_orm::{EntityTrait, PaginatorTrait};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_hits_share_commits_and_a_bad_one_fails_alone() {

@@ -163,7 +163,8 @@ async fn database_unavailable(
     use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::IntoResponse;
     let path = request.uri().path();
-    let is_static = path.starts_with("/pkg/") || path.contains('.') && !path.starts_with("/ref/");
+    // Built assets and files from `public/` (identifiers and page paths have no dot).
+    let is_static = path.starts_with("/pkg/") || path.contains('.');
     if !state.database_down() || is_static {
         return next.run(request).await;
     }

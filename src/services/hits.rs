@@ -28,22 +28,37 @@ pub struct NewHit {
 }
 
 /// Stores a hit and returns its id. The row is committed when this returns. (`/ref` goes
-/// through the group-commit writer instead, `crate::writer`.)
+/// through the group-commit writer instead, `crate::writer`, which calls [`store_all`].)
 pub async fn record<C: ConnectionTrait + TransactionTrait>(db: &C, hit: NewHit) -> Result<Uuid> {
     let id = Uuid::now_v7();
     let now = super::now();
     let facts = facts(&hit, now);
-    let txn = db.begin().await?;
-    referral_hits::Entity::insert(active_model(id, hit, now))
-        .exec_without_returning(&txn)
-        .await?;
-    aggregates::add_hits(&txn, [facts]).await?;
-    txn.commit().await?;
+    store_all(db, &[(active_model(id, hit, now), facts)]).await?;
     Ok(id)
 }
 
-/// What the running totals count of a hit: its UTC day, and who made it.
-pub fn facts(hit: &NewHit, at: DateTimeUtc) -> (chrono::NaiveDate, Option<Person>) {
+/// What the running totals count of a hit.
+pub type HitFacts = (chrono::NaiveDate, Option<Person>);
+
+/// Stores `rows` and the running totals that count them, in one transaction.
+pub async fn store_all<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    rows: &[(referral_hits::ActiveModel, HitFacts)],
+) -> Result<()> {
+    let txn = db.begin().await?;
+    // One statement per 1,000 rows keeps under every backend's bound-parameter limit.
+    for chunk in rows.chunks(1000) {
+        referral_hits::Entity::insert_many(chunk.iter().map(|(row, _)| row.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    aggregates::add_hits(&txn, rows.iter().map(|(_, facts)| *facts)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Its UTC day, and who made it.
+pub fn facts(hit: &NewHit, at: DateTimeUtc) -> HitFacts {
     let person = match (hit.user_id, hit.visitor_id) {
         (Some(user), _) => Some(Person::User(user)),
         (None, Some(visitor)) => Some(Person::Visitor(visitor)),

@@ -66,11 +66,7 @@ pub async fn follow(
         Ok(Some(id)) => id,
         Ok(None) => return redirect(&target, None),
         Err(error) => {
-            if let crate::Error::Db(e) = &error {
-                if crate::error::is_connection_error(e) {
-                    state.hits.health().mark_down();
-                }
-            }
+            state.hits.health().observe(&error);
             tracing::error!(%error, "could not look up a referral link");
             return unavailable();
         }
