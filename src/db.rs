@@ -15,6 +15,31 @@ pub async fn connect(url: &str, log_statements: bool) -> Result<DatabaseConnecti
     Ok(db)
 }
 
+/// A connection of its own for the hit writer, on an SQLite file: a pool holding one
+/// connection that nothing else uses. SQLite has one writer at a time anyway; the writer can
+/// then send a whole transaction in one script (`hits::store_all_exclusive`). `None` for
+/// PostgreSQL (the writer shares the pool) and for an in-memory SQLite database, which exists
+/// only on its one connection.
+pub async fn writer_connection(
+    db: &DatabaseConnection,
+) -> Result<Option<DatabaseConnection>, DbErr> {
+    if let DatabaseConnection::SqlxSqlitePoolConnection(_) = db {
+        let pool = db.get_sqlite_connection_pool();
+        if pool.options().get_max_connections() > 1 {
+            let own = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with((*pool.connect_options()).clone())
+                .await
+                .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
+            return Ok(Some(SqlxSqliteConnector::from_sqlx_sqlite_pool(own)));
+        }
+    }
+    Ok(None)
+}
+
 /// Opens `url` without migrating.
 pub async fn open(url: &str, log_statements: bool) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {

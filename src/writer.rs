@@ -125,8 +125,23 @@ impl HitWriter {
     /// Starts the writer task on the current runtime. It ends when every handle is dropped,
     /// after storing what is queued.
     pub fn start(db: DatabaseConnection, health: Health, options: WriterOptions) -> Self {
+        Self::spawn(db, false, health, options)
+    }
+
+    /// [`HitWriter::start`] on a connection that nothing else uses (see
+    /// `crate::db::writer_connection`), which lets each batch go to the database in one trip.
+    pub fn start_exclusive(db: DatabaseConnection, health: Health, options: WriterOptions) -> Self {
+        Self::spawn(db, true, health, options)
+    }
+
+    fn spawn(
+        db: DatabaseConnection,
+        exclusive: bool,
+        health: Health,
+        options: WriterOptions,
+    ) -> Self {
         let (jobs, queue) = mpsc::channel(options.queue.max(1));
-        tokio::spawn(run(db, health.clone(), queue, options));
+        tokio::spawn(run(db, exclusive, health.clone(), queue, options));
         Self { jobs, health }
     }
 
@@ -161,6 +176,7 @@ impl HitWriter {
 
 async fn run(
     db: DatabaseConnection,
+    exclusive: bool,
     health: Health,
     mut queue: mpsc::Receiver<Job>,
     options: WriterOptions,
@@ -171,17 +187,27 @@ async fn run(
             .drain(..)
             .map(|job| ((job.row, job.facts), job.done))
             .unzip();
-        let results =
-            match tokio::time::timeout(options.commit_timeout, store(&db, &health, rows)).await {
-                Ok(results) => results,
-                Err(_) => {
-                    tracing::error!(
-                        hits = waiting.len(),
-                        "storing a batch of hits timed out; answering 503"
-                    );
-                    vec![Err(WriteError::Unavailable); waiting.len()]
-                }
-            };
+        let started = std::time::Instant::now();
+        let results = match tokio::time::timeout(
+            options.commit_timeout,
+            store(&db, exclusive, &health, rows),
+        )
+        .await
+        {
+            Ok(results) => results,
+            Err(_) => {
+                tracing::error!(
+                    hits = waiting.len(),
+                    "storing a batch of hits timed out; answering 503"
+                );
+                vec![Err(WriteError::Unavailable); waiting.len()]
+            }
+        };
+        tracing::debug!(
+            hits = waiting.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "stored a batch of hits"
+        );
         for (done, result) in waiting.into_iter().zip(results) {
             // A request that gave up waiting is gone; its hit is stored all the same.
             let _ = done.send(result);
@@ -193,11 +219,17 @@ async fn run(
 /// (a link deleted meanwhile, say), stores them one by one so one bad row fails alone.
 async fn store(
     db: &DatabaseConnection,
+    exclusive: bool,
     health: &Health,
     rows: Vec<(referral_hits::ActiveModel, HitFacts)>,
 ) -> Vec<Result<(), WriteError>> {
     let count = rows.len();
-    let error = match hits::store_all(db, &rows).await {
+    let stored = if exclusive {
+        hits::store_all_exclusive(db, &rows).await
+    } else {
+        hits::store_all(db, &rows).await
+    };
+    let error = match stored {
         Ok(()) => return vec![Ok(()); count],
         Err(error) => error,
     };
@@ -233,11 +265,31 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_hits_share_commits_and_a_bad_one_fails_alone() {
         let db = memory_db().await;
+        let writer = HitWriter::start(db.clone(), Health::default(), WriterOptions::default());
+        two_hundred_hits_four_refused(db, writer).await;
+    }
+
+    /// The same on an SQLite file, where the writer has a connection of its own and sends each
+    /// batch as one script: a refused row rolls its script back, and the retry stores the rest.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_writer_s_own_sqlite_connection_rolls_back_a_failed_batch() {
+        let path = std::env::temp_dir().join(format!("hype-writer-{}.db", Uuid::new_v4()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = crate::db::connect(&url, false).await.unwrap();
+        let own = crate::db::writer_connection(&db).await.unwrap();
+        let own = own.expect("a file database gives the writer its own connection");
+        let writer = HitWriter::start_exclusive(own, Health::default(), WriterOptions::default());
+        two_hundred_hits_four_refused(db, writer).await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    async fn two_hundred_hits_four_refused(db: DatabaseConnection, writer: HitWriter) {
         let owner = user(&db, "owner").await;
         let link = links::create(&db, owner.id, NewLink::default())
             .await
             .unwrap();
-        let writer = HitWriter::start(db.clone(), Health::default(), WriterOptions::default());
         let mut tasks = Vec::new();
         for i in 0..200 {
             let writer = writer.clone();

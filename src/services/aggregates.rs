@@ -3,7 +3,7 @@
 //! transaction as the hits they count, so they never drift from them.
 use crate::error::Result;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, InsertStatement, OnConflict, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -15,11 +15,19 @@ pub enum Person {
     Visitor(Uuid),
 }
 
-/// Counts a batch of new hits: `(UTC day, who)` for each.
-pub async fn add_hits(
-    db: &impl ConnectionTrait,
+/// The statements that count a batch of new hits, `(UTC day, who)` for each: an upsert of the
+/// hits per day, and inserts of the users and visitors not seen before (each of which adds its
+/// new rows to the people count; see `crate::services::hits::store_all`).
+#[derive(Debug, Default)]
+pub struct HitTotals {
+    pub days: Option<InsertStatement>,
+    pub users: Option<InsertStatement>,
+    pub visitors: Option<InsertStatement>,
+}
+
+pub fn hit_totals(
     hits: impl IntoIterator<Item = (NaiveDate, Option<Person>)>,
-) -> Result<()> {
+) -> Result<HitTotals> {
     let mut days: BTreeMap<NaiveDate, i64> = BTreeMap::new();
     let mut users = BTreeSet::new();
     let mut visitors = BTreeSet::new();
@@ -35,48 +43,42 @@ pub async fn add_hits(
             None => {}
         }
     }
-    if days.is_empty() {
-        return Ok(());
-    }
-    let mut upsert = Query::insert();
-    upsert
-        .into_table(Alias::new("hit_days"))
-        .columns([Alias::new("day"), Alias::new("hits")]);
-    for (day, n) in &days {
+    let mut totals = HitTotals::default();
+    if !days.is_empty() {
+        let mut upsert = Query::insert();
         upsert
-            .values([day.format("%Y-%m-%d").to_string().into(), (*n).into()])
-            .map_err(|e| crate::Error::Internal(e.to_string()))?;
+            .into_table(Alias::new("hit_days"))
+            .columns([Alias::new("day"), Alias::new("hits")]);
+        for (day, n) in &days {
+            upsert
+                .values([day.format("%Y-%m-%d").to_string().into(), (*n).into()])
+                .map_err(|e| crate::Error::Internal(e.to_string()))?;
+        }
+        upsert.on_conflict(
+            OnConflict::column(Alias::new("day"))
+                .value(
+                    Alias::new("hits"),
+                    Expr::cust("hit_days.hits + excluded.hits"),
+                )
+                .to_owned(),
+        );
+        totals.days = Some(upsert);
     }
-    upsert.on_conflict(
-        OnConflict::column(Alias::new("day"))
-            .value(
-                Alias::new("hits"),
-                Expr::cust("hit_days.hits + excluded.hits"),
-            )
-            .to_owned(),
-    );
-    db.execute(db.get_database_backend().build(&upsert)).await?;
-
-    let mut added = 0;
     if !users.is_empty() {
-        added += insert_new(
-            db,
+        totals.users = Some(insert_new(
             "site_users",
             "user_id",
             users.into_iter().map(Into::into),
-        )
-        .await?;
+        )?);
     }
     if !visitors.is_empty() {
-        added += insert_new(
-            db,
+        totals.visitors = Some(insert_new(
             "site_visitors",
             "visitor_id",
             visitors.into_iter().map(Into::into),
-        )
-        .await?;
+        )?);
     }
-    add_people(db, added as i64).await
+    Ok(totals)
 }
 
 /// A visitor's hits were claimed by `user_id`: the visitor is no longer a person of their own,
@@ -90,8 +92,11 @@ pub async fn claimed(db: &impl ConnectionTrait, visitor: Uuid, user_id: i32) -> 
         .execute(db.get_database_backend().build(&delete))
         .await?
         .rows_affected() as i64;
-    let added =
-        insert_new(db, "site_users", "user_id", std::iter::once(user_id.into())).await? as i64;
+    let insert = insert_new("site_users", "user_id", std::iter::once(user_id.into()))?;
+    let added = db
+        .execute(db.get_database_backend().build(&insert))
+        .await?
+        .rows_affected() as i64;
     add_people(db, added - removed).await
 }
 
@@ -144,13 +149,12 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<()> {
     Ok(())
 }
 
-/// Inserts the `values` not yet in `table`; returns how many were new.
-async fn insert_new(
-    db: &impl ConnectionTrait,
+/// An insert of the `values` not yet in `table` (the others are skipped).
+fn insert_new(
     table: &str,
     column: &str,
     values: impl Iterator<Item = sea_orm::Value>,
-) -> Result<u64> {
+) -> Result<InsertStatement> {
     let mut insert = Query::insert();
     insert
         .into_table(Alias::new(table))
@@ -165,10 +169,7 @@ async fn insert_new(
             .do_nothing()
             .to_owned(),
     );
-    Ok(db
-        .execute(db.get_database_backend().build(&insert))
-        .await?
-        .rows_affected())
+    Ok(insert)
 }
 
 async fn add_people(db: &impl ConnectionTrait, delta: i64) -> Result<()> {

@@ -51,7 +51,10 @@ impl HypeState {
         let health = Health::default();
         health.spawn_probe(db.clone());
         Ok(Self {
-            hits: HitWriter::start(db.clone(), health, config.writer),
+            hits: match crate::db::writer_connection(&db).await? {
+                Some(own) => HitWriter::start_exclusive(own, health, config.writer),
+                None => HitWriter::start(db.clone(), health, config.writer),
+            },
             links: LinkCache::new(config.link_cache_ttl),
             limiter: config.ref_rate_limit.map(RateLimiter::new),
             db,

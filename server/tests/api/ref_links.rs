@@ -18,7 +18,67 @@ on_both_databases!(
     ref_parameter_with_an_unknown_link_serves_the_page,
     anonymous_visits_create_no_session_rows,
     the_cookie_key_survives_a_restart,
+    concurrent_visits_keep_the_running_totals_equal_to_the_hits,
 );
+
+/// The overview's totals are written with each batch of hits (one script on SQLite, one
+/// statement on PostgreSQL): after concurrent visits by returning visitors and a signed-in
+/// user, and after a visitor signs up, they equal what counting the hits gives.
+async fn concurrent_visits_keep_the_running_totals_equal_to_the_hits(db: Db) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app(db).await;
+    let alice = app.user("alice").await;
+    app.link(alice.id, "alice-link").await;
+    let visitors: Vec<reqwest::Client> = (0..8).map(|_| browser()).collect();
+    // Each visitor's first visit sets their cookie; the next four come back with it, all at once.
+    for client in &visitors {
+        let first = app.get(client, "/ref/alice-link").await;
+        assert_eq!(first.status(), StatusCode::FOUND);
+    }
+    app.user("bob").await;
+    let bob = app.signed_in("bob").await;
+    let mut visits = tokio::task::JoinSet::new();
+    for client in visitors.iter().chain([&bob]) {
+        for _ in 0..4 {
+            let (client, url) = (client.clone(), app.url("/ref/alice-link"));
+            visits.spawn(async move { client.get(url).send().await.map(|r| r.status()) });
+        }
+    }
+    while let Some(answer) = visits.join_next().await {
+        assert_eq!(answer.unwrap().unwrap(), StatusCode::FOUND);
+    }
+    assert_eq!(app.hit_count().await, 8 + 36);
+
+    let counted = |sql: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            let row = db
+                .query_one(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    let people = "SELECT (SELECT COUNT(DISTINCT hit_user_id) FROM referral_hits) + \
+                  (SELECT COUNT(DISTINCT visitor_id) FROM referral_hits WHERE hit_user_id IS NULL)";
+    let today = hype::services::now().date_naive();
+    let (days, total) = hype::services::aggregates::read(&app.state.db, today)
+        .await
+        .unwrap();
+    assert_eq!(days.get(&today).copied(), Some(44));
+    assert_eq!(total, 9, "8 visitors and bob");
+    assert_eq!(total, counted(people).await);
+
+    // One visitor signs up: their hits become theirs, and they are still one person.
+    let response = app.signup(&visitors[0], "carol").await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let (_, total) = hype::services::aggregates::read(&app.state.db, today)
+        .await
+        .unwrap();
+    assert_eq!(total, 9);
+    assert_eq!(total, counted(people).await);
+}
 
 async fn following_a_link_records_one_hit_and_redirects(db: Db) {
     let app = spawn_app(db).await;
