@@ -38,6 +38,14 @@ for kind in sqlite postgres; do
   HYPE_ADDR=127.0.0.1:3391 "$BIN" serve & pid=$!
   wait_port 3391
   idle=$(rss_mb "$pid")
+  if [ "$kind" = sqlite ]; then
+    # The same stack answering a redirect that stores nothing (an unknown identifier): how
+    # close to nginx hype's HTTP side alone gets, before any hit is written.
+    wrk -t2 -c"$conns" -d"$duration" --latency http://127.0.0.1:3391/ref/no-such-link > "$BENCH_DIR/wrk-nohit.txt"
+    read -r _ _ bare_rps bare_p99 < <(wrk_summary "$BENCH_DIR/wrk-nohit.txt")
+    ratio=$(awk -v a="$bare_rps" -v b="$nginx_rps" 'BEGIN { printf "%.3f", a / b }')
+    result "/ref to an unknown link, no hit stored, req/s (p99 ${bare_p99} ms)" "reference" "$bare_rps ($ratio)" pass
+  fi
   before=$(hit_rows "$DATABASE_URL")
   wrk -t2 -c"$conns" -d"$duration" --latency http://127.0.0.1:3391/ref/bench > "$BENCH_DIR/wrk-$kind.txt"
   read -r requests non302 rps p99 < <(wrk_summary "$BENCH_DIR/wrk-$kind.txt")
