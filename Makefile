@@ -6,7 +6,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 HYPE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export HYPE_TEST_POSTGRES_URL
 
-.PHONY: run release test test-rust test-e2e tools e2e-deps lint bench
+.PHONY: run release test test-rust test-e2e test-e2e-release tools e2e-deps lint bench
 
 ## The build tools, installed the first time (cargo-leptos takes ~13 minutes to compile).
 tools:
@@ -16,12 +16,13 @@ tools:
 
 ## Build and serve the site (SQLite file hype.db unless DATABASE_URL says otherwise).
 run: tools
-	cargo leptos serve
+	cargo leptos serve --split
 
-## An optimised build: target/release/hype-server plus target/site. wasm-opt comes from the npm
-## package binaryen, installed under target/tools (Debian's binaryen breaks hydration).
+## An optimised build: target/release/hype-server plus target/site. The wasm is split: the
+## signed-in pages (lazy routes) are chunks of their own, loaded when first shown. wasm-opt comes
+## from the npm package binaryen, installed under target/tools (Debian's binaryen breaks hydration).
 release: tools target/tools/node_modules/.bin/wasm-opt
-	PATH="$(CURDIR)/target/tools/node_modules/.bin:$$PATH" cargo leptos build --release
+	PATH="$(CURDIR)/target/tools/node_modules/.bin:$$PATH" cargo leptos build --release --split
 
 target/tools/node_modules/.bin/wasm-opt:
 	mkdir -p target/tools && cd target/tools && npm install --no-audit --no-fund binaryen@132
@@ -33,8 +34,12 @@ test-rust:
 	cargo test --workspace --locked
 
 test-e2e: tools e2e-deps
-	cargo leptos build
+	cargo leptos build --split
 	cd end2end && npx playwright test
+
+## The Playwright suite against the split release build (what `make release` deploys).
+test-e2e-release: release e2e-deps
+	cd end2end && HYPE_E2E_PROFILE=release npx playwright test
 
 e2e-deps:
 	@test -x /usr/bin/chromium || { echo "Chromium missing: apt-get install chromium"; exit 1; }

@@ -2,7 +2,11 @@ import { defineConfig } from '@playwright/test';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-// The site under test: the debug build that `cargo leptos build` made, on a fresh SQLite file.
+// The site under test, on a fresh SQLite file: the debug build that `cargo leptos build --split` made,
+// or with HYPE_E2E_PROFILE=release the split release build of `make release`. Both write their
+// wasm to target/site, so the last build made is the one served.
+const profile = process.env.HYPE_E2E_PROFILE === 'release' ? 'release' : 'debug';
+const server = `./target/${profile}/hype-server`;
 const port = Number(process.env.HYPE_E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${port}`;
 const dbFile = path.join(os.tmpdir(), `hype-e2e-${process.pid}.db`);
@@ -36,14 +40,14 @@ export default defineConfig({
   },
   projects: [
     { name: 'hydrated', use: { javaScriptEnabled: true } },
-    { name: 'no-js', use: { javaScriptEnabled: false } },
+    { name: 'no-js', use: { javaScriptEnabled: false }, testIgnore: /hydration\.spec\.ts/ },
   ],
   webServer: {
     // A fresh database with one admin (the way an operator bootstraps a site), then serve.
     command:
       `rm -f "${dbFile}" "${dbFile}-wal" "${dbFile}-shm"` +
-      ` && ./target/debug/hype-server create-user e2eadmin --admin` +
-      ` && exec ./target/debug/hype-server serve`,
+      ` && ${server} create-user e2eadmin --admin` +
+      ` && exec ${server} serve`,
     cwd: '..',
     url: `${baseURL}/`,
     reuseExistingServer: false,

@@ -13,7 +13,7 @@ use crate::models::UserView;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -68,6 +68,8 @@ pub fn App() -> impl IntoView {
     });
 
     // In-order streaming: every page arrives complete as HTML, so it works without JavaScript.
+    // The signed-in pages are lazy routes: built with `--split` (`make release`), each one's
+    // view is a wasm chunk of its own, so a visitor's first load carries none of them.
     view! {
         <Stylesheet id="leptos" href="/pkg/hype.css"/>
         <Title text="hype — referral links"/>
@@ -78,14 +80,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/signup") view=routes::signup::SignupPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/login") view=routes::login::LoginPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/links") view=routes::links::LinksPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/rewards") view=routes::rewards::RewardsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin") view=routes::admin::overview::OverviewPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/hits") view=routes::admin::hits::HitsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/referrals") view=routes::admin::referrals::ReferralsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/links") view=routes::admin::links::AdminLinksPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/users") view=routes::admin::users::AdminUsersPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin/audit") view=routes::admin::audit::AuditPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/links") view={Lazy::<routes::links::LinksPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/rewards") view={Lazy::<routes::rewards::RewardsPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin") view={Lazy::<routes::admin::overview::OverviewPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/hits") view={Lazy::<routes::admin::hits::HitsPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/referrals") view={Lazy::<routes::admin::referrals::ReferralsPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/links") view={Lazy::<routes::admin::links::AdminLinksPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/users") view={Lazy::<routes::admin::users::AdminUsersPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/audit") view={Lazy::<routes::admin::audit::AuditPage>::new()} ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
             <footer class="footer">"hype · self-hosted referral links"</footer>
@@ -97,5 +99,6 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Lazy routes need the async hydration: it waits for a page's chunk before hydrating it.
+    leptos::mount::hydrate_lazy(App);
 }

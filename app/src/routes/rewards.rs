@@ -1,24 +1,40 @@
 //! `/rewards`: the signed-in user's balance, ledger, and referrals by link and status.
 use crate::api::rewards::my_rewards;
 use crate::components::notice::ErrorNotice;
+use crate::error::AppError;
 use crate::models::{ReferralView, RewardsView};
 use crate::routes::admin::users::LedgerTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
 
-#[component]
-pub fn RewardsPage() -> impl IntoView {
-    let rewards = Resource::new(|| (), |_| my_rewards());
-    view! {
-        <Title text="Rewards — hype"/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match rewards.await {
-                    Ok(r) => view! { <Rewards r/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Transition>
+/// A lazy route: with `--split` its view is a wasm chunk of its own, fetched while `data()`
+/// starts loading the page's data.
+pub struct RewardsPage {
+    rewards: Resource<Result<RewardsView, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for RewardsPage {
+    fn data() -> Self {
+        let rewards = Resource::new(|| (), |_| my_rewards());
+        Self { rewards }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let RewardsPage { rewards } = this;
+        view! {
+            <Title text="Rewards — hype"/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match rewards.await {
+                        Ok(r) => view! { <Rewards r/> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        }
+        .into_any()
     }
 }
 

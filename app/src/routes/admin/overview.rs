@@ -3,24 +3,40 @@ use crate::api::admin::admin_overview;
 use crate::components::admin_nav::AdminNav;
 use crate::components::chart::HitsChart;
 use crate::components::notice::ErrorNotice;
+use crate::error::AppError;
 use crate::models::OverviewView;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
 
-#[component]
-pub fn OverviewPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| admin_overview());
-    view! {
-        <Title text="Admin — hype"/>
-        <AdminNav current="/admin"/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(o) => view! { <Overview o/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Transition>
+/// A lazy route: its view is in a wasm chunk of its own, fetched while `data()` loads.
+pub struct OverviewPage {
+    overview: Resource<Result<OverviewView, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for OverviewPage {
+    fn data() -> Self {
+        Self {
+            overview: Resource::new(|| (), |_| admin_overview()),
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let OverviewPage { overview } = this;
+        view! {
+            <Title text="Admin — hype"/>
+            <AdminNav current="/admin"/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(o) => view! { <Overview o/> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        }
+        .into_any()
     }
 }
 
