@@ -27,8 +27,9 @@ release: tools target/tools/node_modules/.bin/wasm-opt
 target/tools/node_modules/.bin/wasm-opt:
 	mkdir -p target/tools && cd target/tools && npm install --no-audit --no-fund binaryen@132
 
-## Every test: Rust (unit + HTTP on SQLite and PostgreSQL), then Playwright in Chromium.
-test: test-rust test-e2e
+## Every test: Rust (unit + HTTP on SQLite and PostgreSQL), then Playwright in Chromium on the
+## debug build and on the split release build (the first release build takes ~15 minutes).
+test: test-rust test-e2e test-e2e-release
 
 test-rust:
 	cargo test --workspace --locked

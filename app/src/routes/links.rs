@@ -9,109 +9,101 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` its view is a wasm chunk of its own, fetched while `data()`
-/// starts loading the page's data.
-pub struct LinksPage {
-    create: ServerAction<CreateLink>,
-    toggle: ServerAction<SetLinkDisabled>,
-    links: Resource<Result<Vec<LinkView>, AppError>>,
-}
+/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
+/// of its own, fetched when the page is first shown. The page loads its data from inside
+/// the chunk, so none of its types weigh on the wasm that every visitor loads.
+pub struct LinksPage;
 
 #[lazy_route]
 impl LazyRoute for LinksPage {
     fn data() -> Self {
-        let create = ServerAction::<CreateLink>::new();
-        let toggle = ServerAction::<SetLinkDisabled>::new();
-        let links = Resource::new(
-            move || (create.version().get(), toggle.version().get()),
-            |_| list_links(),
-        );
-        Self {
-            create,
-            toggle,
-            links,
-        }
+        Self
     }
 
-    fn view(this: Self) -> AnyView {
-        let LinksPage {
-            create,
-            toggle,
-            links,
-        } = this;
-        let create_error = form_error(create.value());
-        let toggle_error = Signal::derive(move || match toggle.value().get() {
-            Some(Err(e)) => Some(e.to_string()),
-            _ => None,
-        });
+    fn view(_this: Self) -> AnyView {
+        view! { <LinksBody/> }.into_any()
+    }
+}
 
-        view! {
-            <Title text="My links — hype"/>
-            <Transition fallback=|| view! { <p class="muted">"Loading your links…"</p> }>
-                {move || Suspend::new(async move {
-                    match links.await {
-                        Err(AppError::Unauthorized) => {
-                            view! {
-                                <section class="card narrow">
-                                    <h1>"My links"</h1>
-                                    <p>
-                                        <a href="/login">"Log in"</a>
-                                        " to create and follow your referral links."
-                                    </p>
-                                </section>
-                            }
-                                .into_any()
+#[component]
+fn LinksBody() -> impl IntoView {
+    let create = ServerAction::<CreateLink>::new();
+    let toggle = ServerAction::<SetLinkDisabled>::new();
+    let links = Resource::new(
+        move || (create.version().get(), toggle.version().get()),
+        |_| list_links(),
+    );
+    let create_error = form_error(create.value());
+    let toggle_error = Signal::derive(move || match toggle.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    });
+
+    view! {
+        <Title text="My links — hype"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading your links…"</p> }>
+            {move || Suspend::new(async move {
+                match links.await {
+                    Err(AppError::Unauthorized) => {
+                        view! {
+                            <section class="card narrow">
+                                <h1>"My links"</h1>
+                                <p>
+                                    <a href="/login">"Log in"</a>
+                                    " to create and follow your referral links."
+                                </p>
+                            </section>
                         }
-                        Err(e) => {
-                            view! {
-                                <section class="card narrow">
-                                    <h1>"My links"</h1>
-                                    <p class="form-error" role="alert">{e.to_string()}</p>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                        Ok(list) => {
-                            view! {
-                                <section class="card">
-                                    <h1>"My links"</h1>
-                                    <ActionForm action=create attr:class="create-link">
-                                        <label>
-                                            "Identifier "
-                                            <span class="hint">"(optional: blank for a random one)"</span>
-                                            <input
-                                                type="text"
-                                                name="identifier"
-                                                maxlength="50"
-                                                pattern="[A-Za-z0-9_\\-]{1,50}"
-                                                placeholder="e.g. summer-sale"
-                                            />
-                                        </label>
-                                        <label>
-                                            "Label " <span class="hint">"(optional)"</span>
-                                            <input
-                                                type="text"
-                                                name="label"
-                                                maxlength="100"
-                                                placeholder="Where you'll share it"
-                                            />
-                                        </label>
-                                        <button type="submit" class="button">
-                                            "Create link"
-                                        </button>
-                                    </ActionForm>
-                                    <FormError message=create_error/>
-                                    <FormError message=toggle_error/>
-                                </section>
-                                <LinkTable links=list toggle/>
-                            }
-                                .into_any()
-                        }
+                            .into_any()
                     }
-                })}
-            </Transition>
-        }
-        .into_any()
+                    Err(e) => {
+                        view! {
+                            <section class="card narrow">
+                                <h1>"My links"</h1>
+                                <p class="form-error" role="alert">{e.to_string()}</p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Ok(list) => {
+                        view! {
+                            <section class="card">
+                                <h1>"My links"</h1>
+                                <ActionForm action=create attr:class="create-link">
+                                    <label>
+                                        "Identifier "
+                                        <span class="hint">"(optional: blank for a random one)"</span>
+                                        <input
+                                            type="text"
+                                            name="identifier"
+                                            maxlength="50"
+                                            pattern="[A-Za-z0-9_\\-]{1,50}"
+                                            placeholder="e.g. summer-sale"
+                                        />
+                                    </label>
+                                    <label>
+                                        "Label " <span class="hint">"(optional)"</span>
+                                        <input
+                                            type="text"
+                                            name="label"
+                                            maxlength="100"
+                                            placeholder="Where you'll share it"
+                                        />
+                                    </label>
+                                    <button type="submit" class="button">
+                                        "Create link"
+                                    </button>
+                                </ActionForm>
+                                <FormError message=create_error/>
+                                <FormError message=toggle_error/>
+                            </section>
+                            <LinkTable links=list toggle/>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
     }
 }
 

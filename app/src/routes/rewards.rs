@@ -1,40 +1,41 @@
 //! `/rewards`: the signed-in user's balance, ledger, and referrals by link and status.
 use crate::api::rewards::my_rewards;
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use crate::models::{ReferralView, RewardsView};
 use crate::routes::admin::users::LedgerTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` its view is a wasm chunk of its own, fetched while `data()`
-/// starts loading the page's data.
-pub struct RewardsPage {
-    rewards: Resource<Result<RewardsView, AppError>>,
-}
+/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
+/// of its own, fetched when the page is first shown. The page loads its data from inside
+/// the chunk, so none of its types weigh on the wasm that every visitor loads.
+pub struct RewardsPage;
 
 #[lazy_route]
 impl LazyRoute for RewardsPage {
     fn data() -> Self {
-        let rewards = Resource::new(|| (), |_| my_rewards());
-        Self { rewards }
+        Self
     }
 
-    fn view(this: Self) -> AnyView {
-        let RewardsPage { rewards } = this;
-        view! {
-            <Title text="Rewards — hype"/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match rewards.await {
-                        Ok(r) => view! { <Rewards r/> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        }
-        .into_any()
+    fn view(_this: Self) -> AnyView {
+        view! { <RewardsBody/> }.into_any()
+    }
+}
+
+#[component]
+fn RewardsBody() -> impl IntoView {
+    let rewards = Resource::new(|| (), |_| my_rewards());
+    view! {
+        <Title text="Rewards — hype"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match rewards.await {
+                    Ok(r) => view! { <Rewards r/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

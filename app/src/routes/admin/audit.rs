@@ -2,88 +2,88 @@
 use crate::api::admin::list_audit;
 use crate::components::admin_nav::AdminNav;
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
-use crate::models::AuditView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` its view is a wasm chunk of its own, fetched while `data()`
-/// starts loading the page's data.
-pub struct AuditPage {
-    rows: Resource<Result<Vec<AuditView>, AppError>>,
-}
+/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
+/// of its own, fetched when the page is first shown. The page loads its data from inside
+/// the chunk, so none of its types weigh on the wasm that every visitor loads.
+pub struct AuditPage;
 
 #[lazy_route]
 impl LazyRoute for AuditPage {
     fn data() -> Self {
-        let params = use_query_map();
-        let before = Memo::new(move |_| {
-            params
-                .read()
-                .get("before")
-                .and_then(|b| b.parse::<i32>().ok())
-        });
-        let rows = Resource::new(move || before.get(), list_audit);
-        Self { rows }
+        Self
     }
 
-    fn view(this: Self) -> AnyView {
-        let AuditPage { rows } = this;
-        view! {
-            <Title text="Audit log — hype admin"/>
-            <AdminNav current="/admin/audit"/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match rows.await {
-                        Ok(rows) if rows.is_empty() => view! {
-                            <section class="card empty"><p>"No admin actions recorded yet."</p></section>
-                        }.into_any(),
-                        Ok(rows) => {
-                            let older = (rows.len() == 100)
-                                .then(|| rows.last().map(|r| format!("/admin/audit?before={}", r.id)))
-                                .flatten();
-                            view! {
-                                <section class="card scroll">
-                                    <h1>"Audit log"</h1>
-                                    <table class="data">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"When (UTC)"</th>
-                                                <th scope="col">"Who"</th>
-                                                <th scope="col">"Did"</th>
-                                                <th scope="col">"To"</th>
-                                                <th scope="col">"Detail"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {rows
-                                                .into_iter()
-                                                .map(|r| view! {
-                                                    <tr>
-                                                        <td class="nowrap">{r.at}</td>
-                                                        <td>{r.actor.unwrap_or_else(|| "(deleted)".into())}</td>
-                                                        <td>{r.action.replace('_', " ")}</td>
-                                                        <td class="mono">{r.target}</td>
-                                                        <td>{r.detail}</td>
-                                                    </tr>
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                    <nav class="pager">
-                                        <a href="/admin/audit">"« Newest"</a>
-                                        {older.map(|href| view! { <a href=href rel="next">"Older ›"</a> })}
-                                    </nav>
-                                </section>
-                            }.into_any()
-                        }
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+    fn view(_this: Self) -> AnyView {
+        view! { <AuditBody/> }.into_any()
+    }
+}
+
+#[component]
+fn AuditBody() -> impl IntoView {
+    let params = use_query_map();
+    let before = Memo::new(move |_| {
+        params
+            .read()
+            .get("before")
+            .and_then(|b| b.parse::<i32>().ok())
+    });
+    let rows = Resource::new(move || before.get(), list_audit);
+    view! {
+        <Title text="Audit log — hype admin"/>
+        <AdminNav current="/admin/audit"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match rows.await {
+                    Ok(rows) if rows.is_empty() => view! {
+                        <section class="card empty"><p>"No admin actions recorded yet."</p></section>
+                    }.into_any(),
+                    Ok(rows) => {
+                        let older = (rows.len() == 100)
+                            .then(|| rows.last().map(|r| format!("/admin/audit?before={}", r.id)))
+                            .flatten();
+                        view! {
+                            <section class="card scroll">
+                                <h1>"Audit log"</h1>
+                                <table class="data">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"When (UTC)"</th>
+                                            <th scope="col">"Who"</th>
+                                            <th scope="col">"Did"</th>
+                                            <th scope="col">"To"</th>
+                                            <th scope="col">"Detail"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|r| view! {
+                                                <tr>
+                                                    <td class="nowrap">{r.at}</td>
+                                                    <td>{r.actor.unwrap_or_else(|| "(deleted)".into())}</td>
+                                                    <td>{r.action.replace('_', " ")}</td>
+                                                    <td class="mono">{r.target}</td>
+                                                    <td>{r.detail}</td>
+                                                </tr>
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                                <nav class="pager">
+                                    <a href="/admin/audit">"« Newest"</a>
+                                    {older.map(|href| view! { <a href=href rel="next">"Older ›"</a> })}
+                                </nav>
+                            </section>
+                        }.into_any()
                     }
-                })}
-            </Transition>
-        }
-        .into_any()
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

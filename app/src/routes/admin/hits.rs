@@ -4,7 +4,6 @@ use crate::api::admin::{list_hits, ConfirmHit};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::FormError;
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use crate::models::{HitPageView, HitQuery, HitView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -13,91 +12,75 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` its view is a wasm chunk of its own, fetched while `data()`
-/// starts loading the page's data.
-pub struct HitsPage {
-    params: Memo<leptos_router::params::ParamsMap>,
-    query: Memo<HitQuery>,
-    confirm: ServerAction<ConfirmHit>,
-    tick: RwSignal<u64>,
-    page: Resource<Result<HitPageView, AppError>>,
-}
+/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
+/// of its own, fetched when the page is first shown. The page loads its data from inside
+/// the chunk, so none of its types weigh on the wasm that every visitor loads.
+pub struct HitsPage;
 
 #[lazy_route]
 impl LazyRoute for HitsPage {
     fn data() -> Self {
-        let params = use_query_map();
-        let query = Memo::new(move |_| HitQuery::from_pairs(|k| params.read().get(k)));
-        let confirm = ServerAction::<ConfirmHit>::new();
-        // Bumped every few seconds by the view while the first page is open.
-        let tick = RwSignal::new(0u64);
-        let page = Resource::new(
-            move || {
-                let q = query.get();
-                let live = q.before.is_none() && q.after.is_none() && q.last.is_none();
-                (
-                    q,
-                    if live { tick.get() } else { 0 },
-                    confirm.version().get(),
-                )
-            },
-            |(q, _, _)| list_hits(q),
-        );
-        Self {
-            params,
-            query,
-            confirm,
-            tick,
-            page,
-        }
+        Self
     }
 
-    fn view(this: Self) -> AnyView {
-        let HitsPage {
-            params,
-            query,
-            confirm,
-            tick,
-            page,
-        } = this;
-        // While the first page is open, look again every few seconds (hydrated only). This is
-        // in the view, not in `data()`, which a link's preload may run without showing the page.
-        Effect::new(move |_| {
-            if let Ok(handle) = set_interval_with_handle(
-                move || tick.update(|t| *t += 1),
-                std::time::Duration::from_secs(3),
-            ) {
-                on_cleanup(move || handle.clear());
-            }
-        });
-        let message = Signal::derive(move || match confirm.value().get() {
-            Some(Ok(m)) => Some(m),
-            _ => None,
-        });
-        let error = Signal::derive(move || match confirm.value().get() {
-            Some(Err(e)) => Some(e.to_string()),
-            _ => params.read().get("error"),
-        });
+    fn view(_this: Self) -> AnyView {
+        view! { <HitsBody/> }.into_any()
+    }
+}
 
-        view! {
-            <Title text="Hits — hype admin"/>
-            <AdminNav current="/admin/hits"/>
-            <section class="card">
-                <h1>"Hits"</h1>
-                {move || view! { <HitFilters q=query.get()/> }}
-                <FormError message=error/>
-                {move || message.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
-            </section>
-            <Transition fallback=|| view! { <p class="muted">"Loading hits…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(found) => view! { <HitTable found q=query.get_untracked() confirm/> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+#[component]
+fn HitsBody() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| HitQuery::from_pairs(|k| params.read().get(k)));
+    let confirm = ServerAction::<ConfirmHit>::new();
+    // While the first page is open, look again every few seconds (hydrated only).
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|t| *t += 1),
+            std::time::Duration::from_secs(3),
+        ) {
+            on_cleanup(move || handle.clear());
         }
-        .into_any()
+    });
+    let page = Resource::new(
+        move || {
+            let q = query.get();
+            let live = q.before.is_none() && q.after.is_none() && q.last.is_none();
+            (
+                q,
+                if live { tick.get() } else { 0 },
+                confirm.version().get(),
+            )
+        },
+        |(q, _, _)| list_hits(q),
+    );
+    let message = Signal::derive(move || match confirm.value().get() {
+        Some(Ok(m)) => Some(m),
+        _ => None,
+    });
+    let error = Signal::derive(move || match confirm.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => params.read().get("error"),
+    });
+
+    view! {
+        <Title text="Hits — hype admin"/>
+        <AdminNav current="/admin/hits"/>
+        <section class="card">
+            <h1>"Hits"</h1>
+            {move || view! { <HitFilters q=query.get()/> }}
+            <FormError message=error/>
+            {move || message.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading hits…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(found) => view! { <HitTable found q=query.get_untracked() confirm/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -3,7 +3,6 @@ use crate::api::admin::{admin_list_links, AdminCreateLink, AdminSetLinkDisabled}
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use crate::models::AdminLinkView;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -12,75 +11,64 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` its view is a wasm chunk of its own, fetched while `data()`
-/// starts loading the page's data.
-pub struct AdminLinksPage {
-    q: Memo<String>,
-    create: ServerAction<AdminCreateLink>,
-    toggle: ServerAction<AdminSetLinkDisabled>,
-    links: Resource<Result<Vec<AdminLinkView>, AppError>>,
-}
+/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
+/// of its own, fetched when the page is first shown. The page loads its data from inside
+/// the chunk, so none of its types weigh on the wasm that every visitor loads.
+pub struct AdminLinksPage;
 
 #[lazy_route]
 impl LazyRoute for AdminLinksPage {
     fn data() -> Self {
-        let params = use_query_map();
-        let q = Memo::new(move |_| params.read().get("q").unwrap_or_default());
-        let create = ServerAction::<AdminCreateLink>::new();
-        let toggle = ServerAction::<AdminSetLinkDisabled>::new();
-        let links = Resource::new(
-            move || (q.get(), create.version().get(), toggle.version().get()),
-            |(q, _, _)| admin_list_links(Some(q)),
-        );
-        Self {
-            q,
-            create,
-            toggle,
-            links,
-        }
+        Self
     }
 
-    fn view(this: Self) -> AnyView {
-        let AdminLinksPage {
-            q,
-            create,
-            toggle,
-            links,
-        } = this;
-        let create_error = form_error(create.value());
-        let created = Signal::derive(move || match create.value().get() {
-            Some(Ok(m)) => Some(m),
-            _ => None,
-        });
-        view! {
-            <Title text="Links — hype admin"/>
-            <AdminNav current="/admin/links"/>
-            <section class="card">
-                <h1>"Links"</h1>
-                <Form method="GET" action="/admin/links" attr:class="search">
-                    <input type="search" name="q" value=move || q.get() aria-label="Search links" placeholder="identifier, label or owner"/>
-                    <button type="submit" class="button">"Search"</button>
-                </Form>
-                <h2>"Create a link for a user"</h2>
-                <ActionForm action=create attr:class="create-link three">
-                    <label>"Username" <input type="text" name="username" required/></label>
-                    <label>"Identifier " <span class="hint">"(blank: random)"</span> <input type="text" name="identifier" maxlength="50"/></label>
-                    <label>"Label" <input type="text" name="label" maxlength="100"/></label>
-                    <button type="submit" class="button">"Create"</button>
-                </ActionForm>
-                <FormError message=create_error/>
-                {move || created.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
-            </section>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match links.await {
-                        Ok(rows) => view! { <LinkTable rows toggle/> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        }
-        .into_any()
+    fn view(_this: Self) -> AnyView {
+        view! { <AdminLinksBody/> }.into_any()
+    }
+}
+
+#[component]
+fn AdminLinksBody() -> impl IntoView {
+    let params = use_query_map();
+    let q = Memo::new(move |_| params.read().get("q").unwrap_or_default());
+    let create = ServerAction::<AdminCreateLink>::new();
+    let toggle = ServerAction::<AdminSetLinkDisabled>::new();
+    let links = Resource::new(
+        move || (q.get(), create.version().get(), toggle.version().get()),
+        |(q, _, _)| admin_list_links(Some(q)),
+    );
+    let create_error = form_error(create.value());
+    let created = Signal::derive(move || match create.value().get() {
+        Some(Ok(m)) => Some(m),
+        _ => None,
+    });
+    view! {
+        <Title text="Links — hype admin"/>
+        <AdminNav current="/admin/links"/>
+        <section class="card">
+            <h1>"Links"</h1>
+            <Form method="GET" action="/admin/links" attr:class="search">
+                <input type="search" name="q" value=move || q.get() aria-label="Search links" placeholder="identifier, label or owner"/>
+                <button type="submit" class="button">"Search"</button>
+            </Form>
+            <h2>"Create a link for a user"</h2>
+            <ActionForm action=create attr:class="create-link three">
+                <label>"Username" <input type="text" name="username" required/></label>
+                <label>"Identifier " <span class="hint">"(blank: random)"</span> <input type="text" name="identifier" maxlength="50"/></label>
+                <label>"Label" <input type="text" name="label" maxlength="100"/></label>
+                <button type="submit" class="button">"Create"</button>
+            </ActionForm>
+            <FormError message=create_error/>
+            {move || created.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match links.await {
+                    Ok(rows) => view! { <LinkTable rows toggle/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -3,40 +3,41 @@ use crate::api::admin::admin_overview;
 use crate::components::admin_nav::AdminNav;
 use crate::components::chart::HitsChart;
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use crate::models::OverviewView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: its view is in a wasm chunk of its own, fetched while `data()` loads.
-pub struct OverviewPage {
-    overview: Resource<Result<OverviewView, AppError>>,
-}
+/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
+/// of its own, fetched when the page is first shown. The page loads its data from inside
+/// the chunk, so none of its types weigh on the wasm that every visitor loads.
+pub struct OverviewPage;
 
 #[lazy_route]
 impl LazyRoute for OverviewPage {
     fn data() -> Self {
-        Self {
-            overview: Resource::new(|| (), |_| admin_overview()),
-        }
+        Self
     }
 
-    fn view(this: Self) -> AnyView {
-        let OverviewPage { overview } = this;
-        view! {
-            <Title text="Admin — hype"/>
-            <AdminNav current="/admin"/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match overview.await {
-                        Ok(o) => view! { <Overview o/> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        }
-        .into_any()
+    fn view(_this: Self) -> AnyView {
+        view! { <OverviewBody/> }.into_any()
+    }
+}
+
+#[component]
+fn OverviewBody() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| admin_overview());
+    view! {
+        <Title text="Admin — hype"/>
+        <AdminNav current="/admin"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => view! { <Overview o/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

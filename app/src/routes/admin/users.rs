@@ -3,7 +3,6 @@ use crate::api::admin::{admin_list_users, user_ledger, SetUserAdmin};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use crate::models::{AdminUserView, LedgerView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -12,84 +11,73 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` its view is a wasm chunk of its own, fetched while `data()`
-/// starts loading the page's data.
-pub struct AdminUsersPage {
-    q: Memo<String>,
-    set_admin: ServerAction<SetUserAdmin>,
-    users: Resource<Result<Vec<AdminUserView>, AppError>>,
-    ledger: Resource<Result<Option<LedgerView>, AppError>>,
-}
+/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
+/// of its own, fetched when the page is first shown. The page loads its data from inside
+/// the chunk, so none of its types weigh on the wasm that every visitor loads.
+pub struct AdminUsersPage;
 
 #[lazy_route]
 impl LazyRoute for AdminUsersPage {
     fn data() -> Self {
-        let params = use_query_map();
-        let q = Memo::new(move |_| params.read().get("q").unwrap_or_default());
-        let selected = Memo::new(move |_| {
-            params
-                .read()
-                .get("user")
-                .and_then(|u| u.parse::<i32>().ok())
-        });
-        let set_admin = ServerAction::<SetUserAdmin>::new();
-        let users = Resource::new(
-            move || (q.get(), set_admin.version().get()),
-            |(q, _)| admin_list_users(Some(q)),
-        );
-        let ledger = Resource::new(
-            move || selected.get(),
-            |id| async move {
-                match id {
-                    Some(id) => user_ledger(id).await.map(Some),
-                    None => Ok(None),
-                }
-            },
-        );
-        Self {
-            q,
-            set_admin,
-            users,
-            ledger,
-        }
+        Self
     }
 
-    fn view(this: Self) -> AnyView {
-        let AdminUsersPage {
-            q,
-            set_admin,
-            users,
-            ledger,
-        } = this;
-        let error = form_error(set_admin.value());
-        view! {
-            <Title text="Users — hype admin"/>
-            <AdminNav current="/admin/users"/>
-            <section class="card">
-                <h1>"Users"</h1>
-                <Form method="GET" action="/admin/users" attr:class="search">
-                    <input type="search" name="q" value=move || q.get() aria-label="Search users" placeholder="username or email"/>
-                    <button type="submit" class="button">"Search"</button>
-                </Form>
-                <FormError message=error/>
-            </section>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match ledger.await {
-                        Ok(Some(view)) => view! { <Ledger ledger=view/> }.into_any(),
-                        Ok(None) => ().into_any(),
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    }
-                })}
-                {move || Suspend::new(async move {
-                    match users.await {
-                        Ok(rows) => view! { <UserTable rows set_admin q=q.get_untracked()/> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        }
-        .into_any()
+    fn view(_this: Self) -> AnyView {
+        view! { <AdminUsersBody/> }.into_any()
+    }
+}
+
+#[component]
+fn AdminUsersBody() -> impl IntoView {
+    let params = use_query_map();
+    let q = Memo::new(move |_| params.read().get("q").unwrap_or_default());
+    let selected = Memo::new(move |_| {
+        params
+            .read()
+            .get("user")
+            .and_then(|u| u.parse::<i32>().ok())
+    });
+    let set_admin = ServerAction::<SetUserAdmin>::new();
+    let users = Resource::new(
+        move || (q.get(), set_admin.version().get()),
+        |(q, _)| admin_list_users(Some(q)),
+    );
+    let ledger = Resource::new(
+        move || selected.get(),
+        |id| async move {
+            match id {
+                Some(id) => user_ledger(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let error = form_error(set_admin.value());
+    view! {
+        <Title text="Users — hype admin"/>
+        <AdminNav current="/admin/users"/>
+        <section class="card">
+            <h1>"Users"</h1>
+            <Form method="GET" action="/admin/users" attr:class="search">
+                <input type="search" name="q" value=move || q.get() aria-label="Search users" placeholder="username or email"/>
+                <button type="submit" class="button">"Search"</button>
+            </Form>
+            <FormError message=error/>
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match ledger.await {
+                    Ok(Some(view)) => view! { <Ledger ledger=view/> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(rows) => view! { <UserTable rows set_admin q=q.get_untracked()/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
