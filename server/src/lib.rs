@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::ExpiredDeletion;
 
@@ -88,6 +89,12 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
         .build();
     let routes = route_list();
     let context_state = state.clone();
+    // The built site (wasm, JS, CSS) and the error pages, gzipped for browsers that ask: the
+    // wasm is about a third of its size gzipped. Pages stream as they render and stay as they are.
+    let files = Router::new()
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(CompressionLayer::new())
+        .with_state(leptos_options.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &leptos_options,
@@ -98,7 +105,7 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback_service(files)
         .with_state(leptos_options);
 
     pages

@@ -188,6 +188,7 @@ pub async fn spawn_at(
     let config = Config {
         database_url,
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        site_root: test_site().display().to_string(),
         hype,
         ..Config::default()
     };
@@ -432,3 +433,19 @@ pub fn location(response: &Response) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// The built-site directory every test instance serves: one script, `pkg/hype.js`, whose
+/// bytes are [`TEST_SCRIPT`]. Made once per test process.
+pub fn test_site() -> &'static std::path::Path {
+    static SITE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    SITE.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("hype-test-site-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("pkg")).expect("a temporary directory");
+        std::fs::write(root.join("pkg/hype.js"), TEST_SCRIPT).expect("a temporary file");
+        root
+    })
+}
+
+pub const TEST_SCRIPT: &str = "export function hello() { return 'hello'; }\n\
+    export function again() { return 'hello again'; }\n\
+    export function once_more() { return 'hello once more'; }\n";

@@ -9,3 +9,4 @@ mod cli;
 mod faults;
 mod links;
 mod ref_links;
+mod site;
