@@ -11,6 +11,7 @@ mod m20261125_000007_create_reward_ledger;
 mod m20261125_000008_create_audit_log;
 mod m20261125_000009_add_user_ips;
 mod m20261202_000010_hit_aggregates;
+mod m20261203_000011_confirmed_hits_index;
 
 pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_create_audit_log::Migration),
             Box::new(m20261125_000009_add_user_ips::Migration),
             Box::new(m20261202_000010_hit_aggregates::Migration),
+            Box::new(m20261203_000011_confirmed_hits_index::Migration),
         ]
     }
 }
