@@ -5,7 +5,8 @@ use leptos::prelude::*;
 pub fn HitsChart(days: Vec<(String, i64)>) -> impl IntoView {
     let width = 720.0_f64;
     let height = 160.0_f64;
-    let max = days.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let peak = days.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let max = peak.max(1) as f64;
     let slot = width / days.len().max(1) as f64;
     let total: i64 = days.iter().map(|(_, n)| n).sum();
     let first = days.first().map(|(d, _)| d.clone()).unwrap_or_default();
@@ -19,7 +20,7 @@ pub fn HitsChart(days: Vec<(String, i64)>) -> impl IntoView {
             let y = height - h;
             view! {
                 <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{:.1}", slot - 4.0) height=format!("{h:.1}") rx="2">
-                    <title>{format!("{day}: {n} hits")}</title>
+                    <title>{format!("{day}: {}", hits(n))}</title>
                 </rect>
             }
         })
@@ -36,9 +37,18 @@ pub fn HitsChart(days: Vec<(String, i64)>) -> impl IntoView {
             </svg>
             <figcaption>
                 <span>{first}</span>
-                <span>{format!("{total} hits in 30 days (peak {max})")}</span>
+                <span>{format!("{} in 30 days (peak {peak})", hits(total))}</span>
                 <span>{last}</span>
             </figcaption>
         </figure>
+    }
+}
+
+/// "1 hit", "2 hits".
+fn hits(n: i64) -> String {
+    if n == 1 {
+        "1 hit".to_owned()
+    } else {
+        format!("{n} hits")
     }
 }
