@@ -68,8 +68,8 @@ pub fn App() -> impl IntoView {
     });
 
     // In-order streaming: every page arrives complete as HTML, so it works without JavaScript.
-    // The signed-in pages are lazy routes: built with `--split` (`make release`), each one's
-    // view is a wasm chunk of its own, so a visitor's first load carries none of them.
+    // The signed-in pages are lazy routes: every build of the site uses `--split`, which makes
+    // each one a wasm chunk of its own, so a visitor's first load carries none of them.
     view! {
         <Stylesheet id="leptos" href="/pkg/hype.css"/>
         <Title text="hype — referral links"/>
