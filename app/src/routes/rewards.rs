@@ -5,23 +5,8 @@ use crate::models::{ReferralView, RewardsView};
 use crate::routes::admin::users::LedgerTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
-/// of its own, fetched when the page is first shown. The page loads its data from inside
-/// the chunk, so none of its types weigh on the wasm that every visitor loads.
-pub struct RewardsPage;
-
-#[lazy_route]
-impl LazyRoute for RewardsPage {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <RewardsBody/> }.into_any()
-    }
-}
+lazy_page!(RewardsPage => RewardsBody);
 
 #[component]
 fn RewardsBody() -> impl IntoView {

@@ -10,23 +10,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
-/// of its own, fetched when the page is first shown. The page loads its data from inside
-/// the chunk, so none of its types weigh on the wasm that every visitor loads.
-pub struct HitsPage;
-
-#[lazy_route]
-impl LazyRoute for HitsPage {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <HitsBody/> }.into_any()
-    }
-}
+lazy_page!(HitsPage => HitsBody);
 
 #[component]
 fn HitsBody() -> impl IntoView {

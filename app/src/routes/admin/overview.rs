@@ -6,23 +6,8 @@ use crate::components::notice::ErrorNotice;
 use crate::models::OverviewView;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
-/// of its own, fetched when the page is first shown. The page loads its data from inside
-/// the chunk, so none of its types weigh on the wasm that every visitor loads.
-pub struct OverviewPage;
-
-#[lazy_route]
-impl LazyRoute for OverviewPage {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <OverviewBody/> }.into_any()
-    }
-}
+lazy_page!(OverviewPage => OverviewBody);
 
 #[component]
 fn OverviewBody() -> impl IntoView {

@@ -9,23 +9,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{lazy_route, LazyRoute};
 
-/// A lazy route: with `--split` (every build of the site) this page's code is a wasm chunk
-/// of its own, fetched when the page is first shown. The page loads its data from inside
-/// the chunk, so none of its types weigh on the wasm that every visitor loads.
-pub struct ReferralsPage;
-
-#[lazy_route]
-impl LazyRoute for ReferralsPage {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ReferralsBody/> }.into_any()
-    }
-}
+lazy_page!(ReferralsPage => ReferralsBody);
 
 #[component]
 fn ReferralsBody() -> impl IntoView {
