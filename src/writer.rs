@@ -28,6 +28,9 @@ pub struct WriterOptions {
     pub batch: usize,
     /// A batch not committed within this time is answered 503.
     pub commit_timeout: Duration,
+    /// How long the writer may wait for the visitors its last commit answered to come back
+    /// before committing fewer hits than that commit held (zero: never wait; see [`gather`]).
+    pub linger: Duration,
 }
 
 impl Default for WriterOptions {
@@ -36,6 +39,7 @@ impl Default for WriterOptions {
             queue: 4096,
             batch: 512,
             commit_timeout: Duration::from_secs(2),
+            linger: Duration::from_millis(1),
         }
     }
 }
@@ -181,8 +185,13 @@ async fn run(
     mut queue: mpsc::Receiver<Job>,
     options: WriterOptions,
 ) {
-    let mut batch = Vec::with_capacity(options.batch);
-    while queue.recv_many(&mut batch, options.batch.max(1)).await > 0 {
+    let limit = options.batch.max(1);
+    let mut batch = Vec::with_capacity(limit);
+    // Hits in the last batch: under load about as many visits are on their way back.
+    let mut expected = 0;
+    while queue.recv_many(&mut batch, limit).await > 0 {
+        gather(&mut queue, &mut batch, expected.min(limit), options.linger).await;
+        expected = batch.len();
         let (rows, waiting): (Vec<_>, Vec<_>) = batch
             .drain(..)
             .map(|job| ((job.row, job.facts), job.done))
@@ -211,6 +220,33 @@ async fn run(
         for (done, result) in waiting.into_iter().zip(results) {
             // A request that gave up waiting is gone; its hit is stored all the same.
             let _ = done.send(result);
+        }
+    }
+}
+
+/// Waits up to `linger` for `batch` to reach `want` hits.
+///
+/// Each commit answers its visitors together, and under load they come back together a few
+/// hundred microseconds later. Committing at once whatever has arrived splits them: a lone
+/// early hit pays a whole commit (an fsync) of its own while the rest queue behind it, and
+/// batches alternate between one hit and all the others. Waiting for as many as the last batch
+/// held keeps them in one commit. At low load the last batch held one hit, so nothing waits;
+/// when load drops, one wait of `linger` at most brings `want` down to what arrived.
+async fn gather(
+    queue: &mut mpsc::Receiver<Job>,
+    batch: &mut Vec<Job>,
+    want: usize,
+    linger: Duration,
+) {
+    if batch.len() >= want || linger.is_zero() {
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + linger;
+    while batch.len() < want {
+        let more = want - batch.len();
+        match tokio::time::timeout_at(deadline, queue.recv_many(batch, more)).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
         }
     }
 }
@@ -319,6 +355,55 @@ mod tests {
         let today = crate::services::now().date_naive();
         let (days, people) = aggregates::read(&db, today).await.unwrap();
         assert_eq!((days.get(&today).copied(), people), (Some(196), 196));
+    }
+
+    fn job() -> Job {
+        let hit = NewHit::default();
+        let now = crate::services::now();
+        Job {
+            facts: hits::facts(&hit, now),
+            row: hits::active_model(Uuid::now_v7(), hit, now),
+            done: oneshot::channel().0,
+        }
+    }
+
+    /// The visitors a commit answered come back one by one: the writer waits for as many as
+    /// its last batch held, up to `linger`, and no longer than it takes them to arrive.
+    #[tokio::test(start_paused = true)]
+    async fn the_writer_waits_briefly_for_the_visitors_it_just_answered() {
+        let (jobs, mut queue) = mpsc::channel(16);
+        let linger = Duration::from_millis(50);
+        let mut batch = vec![job()];
+        let late = tokio::spawn(async move {
+            for _ in 0..2 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                jobs.send(job()).await.unwrap();
+            }
+            jobs
+        });
+        let started = tokio::time::Instant::now();
+        gather(&mut queue, &mut batch, 3, linger).await;
+        assert_eq!(
+            batch.len(),
+            3,
+            "the two late visitors share the first one's commit"
+        );
+        assert!(
+            started.elapsed() < linger,
+            "it stopped waiting once they were in"
+        );
+
+        // Nobody else comes: after `linger` it commits what it has.
+        let _jobs = late.await.unwrap();
+        let mut batch = vec![job()];
+        let started = tokio::time::Instant::now();
+        gather(&mut queue, &mut batch, 3, linger).await;
+        assert_eq!((batch.len(), started.elapsed()), (1, linger));
+
+        // Enough hits already, or a one-hit last batch (low load): no wait at all.
+        let started = tokio::time::Instant::now();
+        gather(&mut queue, &mut batch, 1, linger).await;
+        assert_eq!((batch.len(), started.elapsed()), (1, Duration::ZERO));
     }
 
     #[tokio::test]

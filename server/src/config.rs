@@ -139,6 +139,14 @@ impl Config {
                 .filter(|n| (1..=10_000).contains(n))
                 .with_context(|| format!("HYPE_HIT_BATCH={v:?}: from 1 to 10000 hits"))?;
         }
+        if let Some(v) = var("HYPE_HIT_LINGER_MS") {
+            let ms: u64 = v
+                .parse()
+                .ok()
+                .filter(|n| (0..=100).contains(n))
+                .with_context(|| format!("HYPE_HIT_LINGER_MS={v:?}: from 0 to 100 milliseconds"))?;
+            hype.writer.linger = std::time::Duration::from_millis(ms);
+        }
         Ok(config)
     }
 }
