@@ -1,7 +1,10 @@
 //! Connecting to the database named by a URL (SQLite or PostgreSQL) and migrating it.
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlxSqliteConnector};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, SqlxPostgresConnector, SqlxSqliteConnector,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -15,29 +18,56 @@ pub async fn connect(url: &str, log_statements: bool) -> Result<DatabaseConnecti
     Ok(db)
 }
 
-/// A connection of its own for the hit writer, on an SQLite file: a pool holding one
-/// connection that nothing else uses. SQLite has one writer at a time anyway; the writer can
-/// then send a whole transaction in one script (`hits::store_all_exclusive`). `None` for
-/// PostgreSQL (the writer shares the pool) and for an in-memory SQLite database, which exists
-/// only on its one connection.
+/// A connection of its own for the hit writer: a pool holding one connection that nothing else
+/// uses. `None` for an in-memory SQLite database, which exists only on its one connection (the
+/// writer shares it).
+///
+/// - SQLite file: SQLite has one writer at a time anyway, and the writer can then send a whole
+///   transaction in one script (`hits::store_all_exclusive`). Temporary storage in memory: in
+///   WAL mode a multi-row insert keeps a statement journal of every page it changes, which
+///   otherwise spills to a new temporary file per batch.
+/// - PostgreSQL: batches don't wait for a pool shared with the pages.
+///
+/// Neither pool pings its connection before handing it out (sqlx's default): that was one more
+/// trip to the database for every batch, and a broken connection fails the batch's own
+/// statement just as well (its visitors get 503, the health probe takes over, and the pool
+/// replaces the connection).
 pub async fn writer_connection(
     db: &DatabaseConnection,
 ) -> Result<Option<DatabaseConnection>, DbErr> {
-    if let DatabaseConnection::SqlxSqlitePoolConnection(_) = db {
-        let pool = db.get_sqlite_connection_pool();
-        if pool.options().get_max_connections() > 1 {
+    let connect_error = |e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e));
+    match db {
+        DatabaseConnection::SqlxSqlitePoolConnection(_) => {
+            let pool = db.get_sqlite_connection_pool();
+            if pool.options().get_max_connections() == 1 {
+                return Ok(None);
+            }
+            let options = (*pool.connect_options())
+                .clone()
+                .pragma("temp_store", "memory");
             let own = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .connect_with((*pool.connect_options()).clone())
+                .test_before_acquire(false)
+                .connect_with(options)
                 .await
-                .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?;
-            return Ok(Some(SqlxSqliteConnector::from_sqlx_sqlite_pool(own)));
+                .map_err(connect_error)?;
+            Ok(Some(SqlxSqliteConnector::from_sqlx_sqlite_pool(own)))
         }
+        DatabaseConnection::SqlxPostgresPoolConnection(_) => {
+            let pool = db.get_postgres_connection_pool();
+            // Lazy: an instance started during an outage still starts; its first batch connects.
+            let own = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(2))
+                .test_before_acquire(false)
+                .connect_lazy_with((*pool.connect_options()).clone());
+            Ok(Some(SqlxPostgresConnector::from_sqlx_postgres_pool(own)))
+        }
+        _ => Ok(None),
     }
-    Ok(None)
 }
 
 /// Opens `url` without migrating.
