@@ -1,5 +1,8 @@
 //! `hype-server`: see `cli` for the subcommands.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// At least two worker threads, even on a one-CPU host: Leptos 0.8 can stall a streamed SSR
 /// page whose resource resolves on a runtime with a single worker (leptos-rs/leptos#4647).
 fn main() -> std::process::ExitCode {
