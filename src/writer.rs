@@ -1,7 +1,8 @@
 //! Group commit for hits, and the database's health.
 //!
 //! Every `/ref` visit hands its hit to one writer task and waits. The writer takes whatever has
-//! queued up (up to `batch` hits), stores them with one multi-row `INSERT` in one transaction,
+//! queued up (up to `batch` hits; under load it first waits briefly for as many as its last
+//! batch held, see [`gather`]), stores them with one multi-row `INSERT` in one transaction,
 //! and only after the commit answers each waiting request. Under load many hits share one
 //! commit (one fsync), so throughput grows with concurrency while every 302 still means "this
 //! hit is on disk". When the queue is full the visit is refused at once (503) instead of
