@@ -73,3 +73,29 @@ async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
     );
     db.close().await.unwrap();
 }
+
+/// A bad setting stops `serve` before it binds, naming the variable and what it takes.
+#[test]
+fn serve_refuses_bad_hit_writer_settings_by_name() {
+    for (name, value, expected) in [
+        ("HYPE_HIT_LINGER_MS", "soon", "from 0 to 100 milliseconds"),
+        ("HYPE_HIT_LINGER_MS", "101", "from 0 to 100 milliseconds"),
+        ("HYPE_HIT_BATCH", "0", "from 1 to 10000 hits"),
+        ("HYPE_HIT_QUEUE", "-1", "from 1 to 1000000 hits"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_hype-server"))
+            .arg("serve")
+            // Accepted settings would fail here instead, on the database: never a server left
+            // running.
+            .env("DATABASE_URL", "unsupported://nowhere")
+            .env(name, value)
+            .output()
+            .expect("run hype-server");
+        let text = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name}={value} was accepted");
+        assert!(
+            text.contains(name) && text.contains(expected),
+            "{name}={value}: {text}"
+        );
+    }
+}
