@@ -23,10 +23,22 @@ use crate::writer::{Health, HitWriter};
 use link_cache::LinkCache;
 use rate_limit::RateLimiter;
 
-/// What the core's handlers and layers share: the database, the settings, the cookie key,
-/// and `/ref`'s hit writer, link cache and per-IP limit.
+/// What the core's handlers and layers share (see [`Shared`]). Cloning it is one reference
+/// count: the router clones every layer, each holding a copy, for every request.
 #[derive(Clone)]
-pub struct HypeState {
+pub struct HypeState(Arc<Shared>);
+
+impl std::ops::Deref for HypeState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The database, the settings, the cookie key, and `/ref`'s hit writer, link cache and per-IP
+/// limit.
+pub struct Shared {
     pub db: DatabaseConnection,
     pub config: Arc<HypeConfig>,
     pub signer: VisitorSigner,
@@ -50,7 +62,7 @@ impl HypeState {
         };
         let health = Health::default();
         health.spawn_probe(db.clone());
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             hits: match crate::db::writer_connection(&db).await? {
                 Some(own) => HitWriter::start_exclusive(own, health, config.writer),
                 None => HitWriter::start(db.clone(), health, config.writer),
@@ -60,7 +72,7 @@ impl HypeState {
             db,
             config: Arc::new(config),
             signer: VisitorSigner::new(secret.as_bytes()),
-        })
+        })))
     }
 
     /// Whether the database is believed unreachable (pages and `/ref` then answer 503).
