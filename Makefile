@@ -21,8 +21,17 @@ run: tools
 ## An optimised build: target/release/hype-server plus target/site. The wasm is split: the
 ## signed-in pages (lazy routes) are chunks of their own, loaded when first shown. wasm-opt comes
 ## from the npm package binaryen, installed under target/tools (Debian's binaryen breaks hydration).
-release: tools target/tools/node_modules/.bin/wasm-opt
-	PATH="$(CURDIR)/target/tools/node_modules/.bin:$$PATH" cargo leptos build --release --split
+release: tools target/tools/bin/wasm-opt
+	PATH="$(CURDIR)/target/tools/bin:$$PATH" cargo leptos build --release --split
+
+## cargo-leptos runs `wasm-opt -Oz` on every wasm file it writes. This wrapper, first on its PATH,
+## also drops the toolchain's producers and target_features sections, which no browser reads:
+## about 6 KB gzipped on the first load of a signed-in page, which fetches dozens of files.
+target/tools/bin/wasm-opt: target/tools/node_modules/.bin/wasm-opt
+	mkdir -p target/tools/bin
+	printf '%s\n' '#!/bin/sh' \
+	  'exec "$$(dirname "$$0")/../node_modules/.bin/wasm-opt" --strip-producers --strip-target-features "$$@"' > $@
+	chmod +x $@
 
 target/tools/node_modules/.bin/wasm-opt:
 	mkdir -p target/tools && cd target/tools && npm install --no-audit --no-fund binaryen@132

@@ -85,5 +85,18 @@ test('pages hydrate, and the signed-in pages load their code only when shown', a
   await expect(page.getByRole('heading', { name: 'Referrals' })).toBeVisible();
   expect(await stillMarked(page), 'a directly opened page hydrates').toBe(true);
 
+  // Search and filter forms move to their new query in place.
+  await page.getByRole('link', { name: 'Hits', exact: true }).first().click();
+  await page.getByLabel('Link').fill('no-such-link');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/\/admin\/hits\?link=no-such-link&/);
+  await expect(page.getByText('No hits match these filters.')).toBeVisible();
+  await page.getByRole('link', { name: 'Users', exact: true }).first().click();
+  await page.getByLabel('Search users').fill('e2eadmin');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/\/admin\/users\?q=e2eadmin$/);
+  await expect(page.getByRole('row').filter({ hasText: 'e2eadmin' }).first()).toBeVisible();
+  expect(await stillMarked(page), 'filtering and searching do not reload the page').toBe(true);
+
   expect(seen.errors, 'no errors in the browser console').toEqual([]);
 });

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// Creates an account, signs it in, claims this browser's referral hits and records who
 /// referred it. Then redirects to "My links".
-#[server(endpoint = "signup")]
+#[server(endpoint = "signup", output = crate::api::codec::Json)]
 pub async fn signup(
     username: String,
     password: String,
@@ -37,7 +37,7 @@ pub async fn signup(
 }
 
 /// Signs in with a username and password. One message for an unknown user and a wrong password.
-#[server(endpoint = "login")]
+#[server(endpoint = "login", output = crate::api::codec::Json)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use self::ssr::*;
     use hype::web::auth::Credentials;
@@ -57,7 +57,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "logout")]
+#[server(endpoint = "logout", output = crate::api::codec::Json)]
 pub async fn logout() -> Result<(), AppError> {
     use self::ssr::*;
     let mut auth = auth().await?;
@@ -70,7 +70,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in user, if any.
-#[server(endpoint = "current_user")]
+#[server(endpoint = "current_user", output = crate::api::codec::Json)]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let auth = self::ssr::auth().await?;
     Ok(auth.user.map(|u| UserView {
@@ -81,7 +81,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
 }
 
 /// The username of whoever would be credited if this browser signed up now.
-#[server(endpoint = "referral_context")]
+#[server(endpoint = "referral_context", output = crate::api::codec::Json)]
 pub async fn referral_context() -> Result<Option<String>, AppError> {
     use self::ssr::*;
     let state = state()?;

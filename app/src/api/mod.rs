@@ -5,6 +5,48 @@ pub mod admin;
 pub mod links;
 pub mod rewards;
 
+pub mod codec {
+    //! How server functions' results cross the wire: JSON, as with Leptos' default, but read
+    //! back from text. A resource's value, carried in the page for hydration, is read from
+    //! text too; with both on the same reader the browser's wasm holds one JSON decoder per
+    //! type instead of two (Leptos' default reads results from bytes).
+    use leptos::server_fn::codec::Post;
+    use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
+    use serde::de::{DeserializeOwned, Error as _};
+    use serde::Serialize;
+
+    /// JSON text, read with `serde_json::from_str`.
+    pub struct JsonText;
+
+    /// `output = Json` for `#[server]`: a `POST` whose response is [`JsonText`].
+    pub type Json = Post<JsonText>;
+
+    impl ContentType for JsonText {
+        const CONTENT_TYPE: &'static str = "application/json";
+    }
+
+    impl FormatType for JsonText {
+        const FORMAT_TYPE: Format = Format::Text;
+    }
+
+    impl<T: Serialize> Encodes<T> for JsonText {
+        type Error = serde_json::Error;
+
+        fn encode(output: &T) -> Result<Bytes, Self::Error> {
+            serde_json::to_vec(output).map(Bytes::from)
+        }
+    }
+
+    impl<T: DeserializeOwned> Decodes<T> for JsonText {
+        type Error = serde_json::Error;
+
+        fn decode(bytes: Bytes) -> Result<T, Self::Error> {
+            let text = std::str::from_utf8(&bytes).map_err(serde_json::Error::custom)?;
+            serde_json::from_str(text)
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! What every server function needs: the core's state, the session, and `fail`, which

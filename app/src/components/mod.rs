@@ -5,3 +5,4 @@ pub mod copy;
 pub mod form_error;
 pub mod nav;
 pub mod notice;
+pub mod search_form;

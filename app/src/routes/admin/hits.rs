@@ -4,11 +4,11 @@ use crate::api::admin::{list_hits, ConfirmHit};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::FormError;
 use crate::components::notice::ErrorNotice;
+use crate::components::search_form::SearchForm;
 use crate::models::{HitPageView, HitQuery, HitView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 lazy_page!(HitsPage => HitsBody);
@@ -75,7 +75,7 @@ fn HitFilters(q: HitQuery) -> impl IntoView {
     let selected = |o: &Option<String>, value: &str| o.as_deref() == Some(value);
     let csv = format!("/admin/hits.csv?{}", q.first_page().to_query_string(None));
     view! {
-        <Form method="GET" action="/admin/hits" attr:class="filters">
+        <SearchForm action="/admin/hits" class="filters">
             <label>"Link" <input type="text" name="link" value=v(&q.link) placeholder="identifier"/></label>
             <label>"Referrer" <input type="text" name="referrer" value=v(&q.referrer) placeholder="username"/></label>
             <label>"Hit user" <input type="text" name="hit_user" value=v(&q.hit_user) placeholder="username"/></label>
@@ -111,7 +111,7 @@ fn HitFilters(q: HitQuery) -> impl IntoView {
                 <a class="button ghost" href="/admin/hits">"Clear"</a>
                 <a class="button ghost" href=csv download="hits.csv">"Export CSV"</a>
             </div>
-        </Form>
+        </SearchForm>
     }
 }
 

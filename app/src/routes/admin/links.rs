@@ -3,11 +3,11 @@ use crate::api::admin::{admin_list_links, AdminCreateLink, AdminSetLinkDisabled}
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
+use crate::components::search_form::SearchForm;
 use crate::models::AdminLinkView;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 lazy_page!(AdminLinksPage => AdminLinksBody);
@@ -32,10 +32,10 @@ fn AdminLinksBody() -> impl IntoView {
         <AdminNav current="/admin/links"/>
         <section class="card">
             <h1>"Links"</h1>
-            <Form method="GET" action="/admin/links" attr:class="search">
+            <SearchForm action="/admin/links" class="search">
                 <input type="search" name="q" value=move || q.get() aria-label="Search links" placeholder="identifier, label or owner"/>
                 <button type="submit" class="button">"Search"</button>
-            </Form>
+            </SearchForm>
             <h2>"Create a link for a user"</h2>
             <ActionForm action=create attr:class="create-link three">
                 <label>"Username" <input type="text" name="username" required/></label>

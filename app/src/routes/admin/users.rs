@@ -3,11 +3,11 @@ use crate::api::admin::{admin_list_users, user_ledger, SetUserAdmin};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
+use crate::components::search_form::SearchForm;
 use crate::models::{AdminUserView, LedgerView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 lazy_page!(AdminUsersPage => AdminUsersBody);
@@ -42,10 +42,10 @@ fn AdminUsersBody() -> impl IntoView {
         <AdminNav current="/admin/users"/>
         <section class="card">
             <h1>"Users"</h1>
-            <Form method="GET" action="/admin/users" attr:class="search">
+            <SearchForm action="/admin/users" class="search">
                 <input type="search" name="q" value=move || q.get() aria-label="Search users" placeholder="username or email"/>
                 <button type="submit" class="button">"Search"</button>
-            </Form>
+            </SearchForm>
             <FormError message=error/>
         </section>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
