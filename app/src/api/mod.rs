@@ -47,6 +47,34 @@ pub mod codec {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    /// A server function left on Leptos' default output would quietly bring a second JSON
+    /// decoder for its result type back into every page that calls it.
+    #[test]
+    fn every_server_function_sends_its_result_as_json_text() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.ends_with("mod.rs") {
+                continue; // this file: its only server functions are in this test's text
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for attribute in source.split("\n#[server(").skip(1) {
+                let args = &attribute[..attribute.find(")]").unwrap()];
+                assert!(
+                    args.contains("output = crate::api::codec::Json"),
+                    "{}: #[server({args})] needs `output = crate::api::codec::Json`",
+                    path.display()
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= 22, "found only {seen} server functions under {dir}");
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! What every server function needs: the core's state, the session, and `fail`, which
