@@ -40,7 +40,7 @@ impl std::ops::Deref for HypeState {
 /// limit.
 pub struct Shared {
     pub db: DatabaseConnection,
-    pub config: Arc<HypeConfig>,
+    pub config: HypeConfig,
     pub signer: VisitorSigner,
     pub hits: HitWriter,
     pub links: LinkCache,
@@ -70,7 +70,7 @@ impl HypeState {
             links: LinkCache::new(config.link_cache_ttl),
             limiter: config.ref_rate_limit.map(RateLimiter::new),
             db,
-            config: Arc::new(config),
+            config,
             signer: VisitorSigner::new(secret.as_bytes()),
         })))
     }

@@ -10,7 +10,7 @@ pub mod codec {
     //! back from text. A resource's value, carried in the page for hydration, is read from
     //! text too; with both on the same reader the browser's wasm holds one JSON decoder per
     //! type instead of two (Leptos' default reads results from bytes).
-    use leptos::server_fn::codec::Post;
+    use leptos::server_fn::codec::{JsonEncoding, Post};
     use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
     use serde::de::{DeserializeOwned, Error as _};
     use serde::Serialize;
@@ -29,11 +29,12 @@ pub mod codec {
         const FORMAT_TYPE: Format = Format::Text;
     }
 
+    /// Written as Leptos' own JSON encoding writes it.
     impl<T: Serialize> Encodes<T> for JsonText {
         type Error = serde_json::Error;
 
         fn encode(output: &T) -> Result<Bytes, Self::Error> {
-            serde_json::to_vec(output).map(Bytes::from)
+            <JsonEncoding as Encodes<T>>::encode(output)
         }
     }
 

@@ -171,7 +171,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut HypeConfig)) -> Tes
 
 /// Another instance of the same site on the same database (as behind a load balancer).
 pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
-    spawn_on(app.database.clone(), (*app.state.config).clone()).await
+    spawn_on(app.database.clone(), app.state.config.clone()).await
 }
 
 async fn spawn_on(database: std::sync::Arc<TestDatabase>, hype: HypeConfig) -> TestApp {
