@@ -77,6 +77,14 @@ test('an admin confirms a referral and the referrer is credited', async ({ brows
   const pending = admin.getByRole('row').filter({ hasText: friend });
   await expect(pending).toBeVisible();
   await shot(admin, testInfo, 'admin-referrals');
+  // A bulk decision with nothing selected is refused with a message, and changes nothing.
+  await admin.getByRole('button', { name: 'Apply' }).click();
+  await expect(admin.getByRole('alert')).toHaveText('Select at least one referral.');
+  if (javaScriptEnabled) {
+    // Hydrated, the form was posted in place (a plain form comes back with `?error=`).
+    await expect(admin).not.toHaveURL(/error=/);
+  }
+  await expect(pending).toBeVisible();
   await pending.getByRole('button', { name: `Confirm referral of ${friend}` }).click();
   if (javaScriptEnabled) {
     await expect(admin.getByRole('status')).toHaveText('Referral confirmed.');

@@ -60,6 +60,16 @@ test('pages hydrate, and the signed-in pages load their code only when shown', a
   await hydrated(page);
   await mark(page);
 
+  // Forms post in place: a new link appears, and disabling it shows, without a reload.
+  const identifier = `inplace${Date.now().toString(36)}`;
+  await page.getByLabel('Identifier').fill(identifier);
+  await page.getByRole('button', { name: 'Create link' }).click();
+  const row = page.locator(`tr[data-identifier="${identifier}"]`);
+  await expect(row).toContainText('Active');
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(row).toContainText('Disabled');
+  expect(await stillMarked(page), 'forms post without a reload').toBe(true);
+
   const steps: [string, RegExp, string][] = [
     ['Rewards', /\/rewards$/, 'rewards_page'],
     ['Admin', /\/admin$/, 'overview_page'],

@@ -141,3 +141,34 @@ mod ssr {
         Ok(())
     }
 }
+
+/// The forms' fields, read in the browser (see `components::post_form`).
+mod from_fields {
+    use super::{Login, Logout, Signup};
+    use crate::components::post_form::{Fields, FromFields};
+
+    impl FromFields for Signup {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                username: f.text("username")?,
+                password: f.text("password")?,
+                email: f.text("email"),
+            })
+        }
+    }
+
+    impl FromFields for Login {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                username: f.text("username")?,
+                password: f.text("password")?,
+            })
+        }
+    }
+
+    impl FromFields for Logout {
+        fn from_fields(_: &Fields) -> Option<Self> {
+            Some(Self {})
+        }
+    }
+}

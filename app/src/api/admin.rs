@@ -414,3 +414,70 @@ pub(crate) mod ssr {
         })
     }
 }
+
+/// The forms' fields, read in the browser (see `components::post_form`).
+mod from_fields {
+    use super::{
+        AdminCreateLink, AdminSetLinkDisabled, ConfirmHit, DecideReferral, DecideReferrals,
+        SetUserAdmin,
+    };
+    use crate::components::post_form::{Fields, FromFields};
+
+    impl FromFields for DecideReferral {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                id: f.parse("id")?,
+                action: f.text("action")?,
+            })
+        }
+    }
+
+    impl FromFields for DecideReferrals {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                ids: Some(f.indexed("ids")?),
+                action: f.text("action")?,
+            })
+        }
+    }
+
+    impl FromFields for ConfirmHit {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                id: f.text("id")?,
+                override_flags: match f.text("override_flags") {
+                    Some(flag) => Some(flag.parse().ok()?),
+                    None => None,
+                },
+            })
+        }
+    }
+
+    impl FromFields for AdminSetLinkDisabled {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                id: f.parse("id")?,
+                disabled: f.parse("disabled")?,
+            })
+        }
+    }
+
+    impl FromFields for AdminCreateLink {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                username: f.text("username")?,
+                identifier: f.text("identifier"),
+                label: f.text("label"),
+            })
+        }
+    }
+
+    impl FromFields for SetUserAdmin {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                id: f.parse("id")?,
+                is_admin: f.parse("is_admin")?,
+            })
+        }
+    }
+}

@@ -79,3 +79,27 @@ pub async fn set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> 
     state.links.forget_all();
     Ok(())
 }
+
+/// The forms' fields, read in the browser (see `components::post_form`).
+mod from_fields {
+    use super::{CreateLink, SetLinkDisabled};
+    use crate::components::post_form::{Fields, FromFields};
+
+    impl FromFields for CreateLink {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                identifier: f.text("identifier"),
+                label: f.text("label"),
+            })
+        }
+    }
+
+    impl FromFields for SetLinkDisabled {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                id: f.parse("id")?,
+                disabled: f.parse("disabled")?,
+            })
+        }
+    }
+}

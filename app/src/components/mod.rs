@@ -5,4 +5,5 @@ pub mod copy;
 pub mod form_error;
 pub mod nav;
 pub mod notice;
+pub mod post_form;
 pub mod search_form;

@@ -1,6 +1,6 @@
 //! The bar at the top of every page: brand, and the account links for who is signed in.
+use crate::components::post_form::PostForm;
 use crate::Session;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 #[component]
@@ -25,11 +25,11 @@ pub fn TopBar() -> impl IntoView {
                                     <a href="/links">"My links"</a>
                                     <a href="/rewards">"Rewards"</a>
                                     <span class="who">{user.username}</span>
-                                    <ActionForm action=session.logout attr:class="inline">
+                                    <PostForm action=session.logout class="inline">
                                         <button type="submit" class="button ghost">
                                             "Log out"
                                         </button>
-                                    </ActionForm>
+                                    </PostForm>
                                 }
                                     .into_any()
                             }

@@ -2,9 +2,9 @@
 use crate::api::links::{list_links, CreateLink, SetLinkDisabled};
 use crate::components::copy::CopyableUrl;
 use crate::components::form_error::{form_error, FormError};
+use crate::components::post_form::PostForm;
 use crate::error::AppError;
 use crate::models::LinkView;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -54,7 +54,7 @@ fn LinksBody() -> impl IntoView {
                         view! {
                             <section class="card">
                                 <h1>"My links"</h1>
-                                <ActionForm action=create attr:class="create-link">
+                                <PostForm action=create class="create-link">
                                     <label>
                                         "Identifier "
                                         <span class="hint">"(optional: blank for a random one)"</span>
@@ -78,7 +78,7 @@ fn LinksBody() -> impl IntoView {
                                     <button type="submit" class="button">
                                         "Create link"
                                     </button>
-                                </ActionForm>
+                                </PostForm>
                                 <FormError message=create_error/>
                                 <FormError message=toggle_error/>
                             </section>
@@ -148,7 +148,7 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
             <td class="num" data-stat="visitors">{link.visitors}</td>
             <td class="num" data-stat="signups">{link.signups}</td>
             <td>
-                <ActionForm action=toggle attr:class="inline">
+                <PostForm action=toggle class="inline">
                     <input type="hidden" name="id" value=link.id/>
                     <input type="hidden" name="disabled" value=(!link.disabled).to_string()/>
                     <span class=if link.disabled { "badge off" } else { "badge on" }>
@@ -164,7 +164,7 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
                     >
                         {if link.disabled { "Enable" } else { "Disable" }}
                     </button>
-                </ActionForm>
+                </PostForm>
             </td>
         </tr>
     }

@@ -1,7 +1,7 @@
 //! `/login`: sign in with username and password.
 use crate::components::form_error::{form_error, FormError};
+use crate::components::post_form::PostForm;
 use crate::Session;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,7 +13,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Log in — hype"/>
         <section class="card narrow">
             <h1>"Log in"</h1>
-            <ActionForm action=session.login>
+            <PostForm action=session.login>
                 <label>
                     "Username"
                     <input type="text" name="username" required autocomplete="username"/>
@@ -31,7 +31,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="button large">
                     "Log in"
                 </button>
-            </ActionForm>
+            </PostForm>
             <p class="aside">"New here? " <a href="/signup">"Create an account"</a></p>
         </section>
     }

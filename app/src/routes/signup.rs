@@ -1,8 +1,8 @@
 //! `/signup`: create an account; names the referrer when this browser followed a link.
 use crate::api::accounts::referral_context;
 use crate::components::form_error::{form_error, FormError};
+use crate::components::post_form::PostForm;
 use crate::Session;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -30,7 +30,7 @@ pub fn SignupPage() -> impl IntoView {
                         })
                 })}
             </Transition>
-            <ActionForm action=session.signup>
+            <PostForm action=session.signup>
                 <label>
                     "Username"
                     <input
@@ -60,7 +60,7 @@ pub fn SignupPage() -> impl IntoView {
                 <button type="submit" class="button large">
                     "Sign up"
                 </button>
-            </ActionForm>
+            </PostForm>
             <p class="aside">"Already have an account? " <a href="/login">"Log in"</a></p>
         </section>
     }

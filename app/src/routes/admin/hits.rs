@@ -4,9 +4,9 @@ use crate::api::admin::{list_hits, ConfirmHit};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::FormError;
 use crate::components::notice::ErrorNotice;
+use crate::components::post_form::PostForm;
 use crate::components::search_form::SearchForm;
 use crate::models::{HitPageView, HitQuery, HitView};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -167,10 +167,10 @@ fn HitRow(hit: HitView, confirm: ServerAction<ConfirmHit>) -> impl IntoView {
     let confirmed = match (&hit.confirmed, &hit.hit_user) {
         (Some(at), _) => view! { <span class="badge on">{at.clone()}</span> }.into_any(),
         (None, Some(_)) => view! {
-            <ActionForm action=confirm attr:class="inline">
+            <PostForm action=confirm class="inline">
                 <input type="hidden" name="id" value=hit.id.clone()/>
                 <button type="submit" class="button small ghost">"Confirm"</button>
-            </ActionForm>
+            </PostForm>
         }
         .into_any(),
         (None, None) => view! { <span class="muted">"—"</span> }.into_any(),

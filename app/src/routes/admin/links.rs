@@ -3,9 +3,9 @@ use crate::api::admin::{admin_list_links, AdminCreateLink, AdminSetLinkDisabled}
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
+use crate::components::post_form::PostForm;
 use crate::components::search_form::SearchForm;
 use crate::models::AdminLinkView;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -37,12 +37,12 @@ fn AdminLinksBody() -> impl IntoView {
                 <button type="submit" class="button">"Search"</button>
             </SearchForm>
             <h2>"Create a link for a user"</h2>
-            <ActionForm action=create attr:class="create-link three">
+            <PostForm action=create class="create-link three">
                 <label>"Username" <input type="text" name="username" required/></label>
                 <label>"Identifier " <span class="hint">"(blank: random)"</span> <input type="text" name="identifier" maxlength="50"/></label>
                 <label>"Label" <input type="text" name="label" maxlength="100"/></label>
                 <button type="submit" class="button">"Create"</button>
-            </ActionForm>
+            </PostForm>
             <FormError message=create_error/>
             {move || created.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
         </section>
@@ -89,7 +89,7 @@ fn LinkTable(
                                     <td>{link.owner.unwrap_or_else(|| "(deleted)".into())}</td>
                                     <td class="nowrap">{link.created}</td>
                                     <td>
-                                        <ActionForm action=toggle attr:class="inline">
+                                        <PostForm action=toggle class="inline">
                                             <input type="hidden" name="id" value=link.id/>
                                             <input type="hidden" name="disabled" value=(!link.disabled).to_string()/>
                                             <span class=if link.disabled { "badge off" } else { "badge on" }>
@@ -98,7 +98,7 @@ fn LinkTable(
                                             <button type="submit" class="button small ghost" aria-label=format!("{verb} {}", link.identifier)>
                                                 {verb}
                                             </button>
-                                        </ActionForm>
+                                        </PostForm>
                                     </td>
                                 </tr>
                             }

@@ -4,8 +4,8 @@ use crate::api::admin::{list_referrals, DecideReferral, DecideReferrals};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::FormError;
 use crate::components::notice::ErrorNotice;
+use crate::components::post_form::PostForm;
 use crate::models::ReferralView;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -26,6 +26,17 @@ fn ReferralsBody() -> impl IntoView {
         move || (status.get(), decide.version().get(), bulk.version().get()),
         |(status, _, _)| list_referrals(status.to_owned()),
     );
+    // Only the latest decision's outcome is shown: starting one clears the other's.
+    Effect::new(move |_| {
+        if decide.pending().get() {
+            bulk.value().set(None);
+        }
+    });
+    Effect::new(move |_| {
+        if bulk.pending().get() {
+            decide.value().set(None);
+        }
+    });
     let message = Signal::derive(move || match (decide.value().get(), bulk.value().get()) {
         (Some(Ok(m)), _) | (_, Some(Ok(m))) => Some(m),
         _ => None,
@@ -83,7 +94,7 @@ fn ReferralTable(
     let pending = status == "pending";
     let bulk_form = pending.then(|| {
         view! {
-            <ActionForm action=bulk attr:id="bulk" attr:class="bulk">
+            <PostForm action=bulk id="bulk" class="bulk">
                 <label>
                     "With the selected: "
                     <select name="action">
@@ -92,7 +103,7 @@ fn ReferralTable(
                     </select>
                 </label>
                 <button type="submit" class="button small">"Apply"</button>
-            </ActionForm>
+            </PostForm>
         }
     });
     view! {
@@ -137,13 +148,13 @@ fn ReferralRow(
     let button = move |action: &'static str, label: &'static str, class: &'static str| {
         let aria = format!("{label} referral of {who}");
         view! {
-            <ActionForm action=decide attr:class="inline">
+            <PostForm action=decide class="inline">
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="action" value=action/>
                 <button type="submit" class=class aria-label=aria>
                     {label}
                 </button>
-            </ActionForm>
+            </PostForm>
         }
     };
     let actions = if pending {

@@ -3,9 +3,9 @@ use crate::api::admin::{admin_list_users, user_ledger, SetUserAdmin};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
+use crate::components::post_form::PostForm;
 use crate::components::search_form::SearchForm;
 use crate::models::{AdminUserView, LedgerView};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -100,14 +100,14 @@ fn UserTable(
                                     <td class="nowrap">{user.joined}</td>
                                     <td class="num">{user.balance}</td>
                                     <td>
-                                        <ActionForm action=set_admin attr:class="inline">
+                                        <PostForm action=set_admin class="inline">
                                             <input type="hidden" name="id" value=user.id/>
                                             <input type="hidden" name="is_admin" value=(!user.is_admin).to_string()/>
                                             {user.is_admin.then(|| view! { <span class="badge on">"admin"</span> })}
                                             <button type="submit" class="button small ghost" aria-label=format!("{verb}: {}", user.username)>
                                                 {verb}
                                             </button>
-                                        </ActionForm>
+                                        </PostForm>
                                     </td>
                                 </tr>
                             }
