@@ -1,10 +1,16 @@
 //! Connecting to the database named by a URL (SQLite or PostgreSQL) and migrating it.
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::postgres::PgPoolOptions;
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, SqlxPostgresConnector, SqlxSqliteConnector,
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
+use sea_orm::sqlx::sqlite::{
+    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
 };
+use sea_orm::sqlx::{Database, Executor, IntoArguments, Pool};
+use sea_orm::{
+    ConnectOptions, DatabaseConnection, DbBackend, DbErr, SqlxSqliteConnector, Statement,
+};
+use sea_query_binder::SqlxValues;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -18,9 +24,8 @@ pub async fn connect(url: &str, log_statements: bool) -> Result<DatabaseConnecti
     Ok(db)
 }
 
-/// A connection of its own for the hit writer: a pool holding one connection that nothing else
-/// uses. `None` for an in-memory SQLite database, which exists only on its one connection (the
-/// writer shares it).
+/// A connection of its own for the hit writer, from a pool that nothing else uses. `None` for
+/// an in-memory SQLite database, which exists only on its one connection (the writer shares it).
 ///
 /// - SQLite file: SQLite has one writer at a time anyway, and the writer can then send a whole
 ///   transaction in one script (`hits::store_all_exclusive`). Temporary storage in memory: in
@@ -28,13 +33,10 @@ pub async fn connect(url: &str, log_statements: bool) -> Result<DatabaseConnecti
 ///   otherwise spills to a new temporary file per batch.
 /// - PostgreSQL: batches don't wait for a pool shared with the pages.
 ///
-/// Neither pool pings its connection before handing it out (sqlx's default): that was one more
-/// trip to the database for every batch, and a broken connection fails the batch's own
-/// statement just as well (its visitors get 503, the health probe takes over, and the pool
-/// replaces the connection).
-pub async fn writer_connection(
-    db: &DatabaseConnection,
-) -> Result<Option<DatabaseConnection>, DbErr> {
+/// The writer holds its connection across batches ([`OwnConnection::execute`]) instead of
+/// taking it from the pool for each: sqlx tests a connection with a ping whenever it goes
+/// back to a pool, which was one more trip to the database per batch.
+pub async fn writer_connection(db: &DatabaseConnection) -> Result<Option<OwnConnection>, DbErr> {
     let connect_error = |e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e));
     match db {
         DatabaseConnection::SqlxSqlitePoolConnection(_) => {
@@ -54,7 +56,7 @@ pub async fn writer_connection(
                 .connect_with(options)
                 .await
                 .map_err(connect_error)?;
-            Ok(Some(SqlxSqliteConnector::from_sqlx_sqlite_pool(own)))
+            Ok(Some(OwnConnection::Sqlite(own, None)))
         }
         DatabaseConnection::SqlxPostgresPoolConnection(_) => {
             let pool = db.get_postgres_connection_pool();
@@ -64,9 +66,70 @@ pub async fn writer_connection(
                 .acquire_timeout(Duration::from_secs(2))
                 .test_before_acquire(false)
                 .connect_lazy_with((*pool.connect_options()).clone());
-            Ok(Some(SqlxPostgresConnector::from_sqlx_postgres_pool(own)))
+            Ok(Some(OwnConnection::Postgres(own, None)))
         }
         _ => Ok(None),
+    }
+}
+
+/// The hit writer's own connection: its pool, and the connection it holds (none until the
+/// first statement, or after the connection failed).
+#[derive(Debug)]
+pub enum OwnConnection {
+    Sqlite(SqlitePool, Option<PoolConnection<Sqlite>>),
+    Postgres(PgPool, Option<PoolConnection<Postgres>>),
+}
+
+impl OwnConnection {
+    pub fn backend(&self) -> DbBackend {
+        match self {
+            Self::Sqlite(..) => DbBackend::Sqlite,
+            Self::Postgres(..) => DbBackend::Postgres,
+        }
+    }
+
+    /// Runs `statement` on the held connection, taking one from the pool first when none is
+    /// held. A connection that failed is let go (the pool closes it), so the next statement
+    /// connects afresh: the writer recovers from a database restart without one of its own.
+    pub async fn execute(&mut self, statement: Statement) -> Result<(), DbErr> {
+        match self {
+            Self::Sqlite(pool, held) => execute_held(pool, held, statement).await,
+            Self::Postgres(pool, held) => execute_held(pool, held, statement).await,
+        }
+    }
+}
+
+async fn execute_held<DB>(
+    pool: &Pool<DB>,
+    held: &mut Option<PoolConnection<DB>>,
+    statement: Statement,
+) -> Result<(), DbErr>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> SqlxValues: IntoArguments<'q, DB>,
+{
+    let connection = match held {
+        Some(connection) => connection,
+        None => held.insert(
+            pool.acquire()
+                .await
+                .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?,
+        ),
+    };
+    let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
+    let result = sea_orm::sqlx::query_with(&statement.sql, values)
+        .execute(&mut **connection)
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let error = DbErr::Exec(sea_orm::RuntimeErr::SqlxError(error));
+            if crate::error::is_connection_error(&error) {
+                *held = None;
+            }
+            Err(error)
+        }
     }
 }
 
@@ -111,7 +174,7 @@ pub async fn open(url: &str, log_statements: bool) -> Result<DatabaseConnection,
             .connect_timeout(Duration::from_secs(2))
             .acquire_timeout(Duration::from_secs(2))
             .sqlx_logging(log_statements);
-        Database::connect(options).await
+        sea_orm::Database::connect(options).await
     } else {
         Err(DbErr::Custom(format!(
             "unsupported DATABASE_URL {url:?}: use sqlite://… or postgres://…"

@@ -10,6 +10,7 @@
 //!
 //! [`Health`] is a flag the writer raises on a connection failure and a probe clears when the
 //! database answers again; while it is up `/ref` and the pages answer 503 immediately.
+use crate::db::OwnConnection;
 use crate::entities::referral_hits;
 use crate::error::is_connection_error;
 use crate::services::hits::{self, HitFacts, NewHit};
@@ -130,23 +131,18 @@ impl HitWriter {
     /// Starts the writer task on the current runtime. It ends when every handle is dropped,
     /// after storing what is queued.
     pub fn start(db: DatabaseConnection, health: Health, options: WriterOptions) -> Self {
-        Self::spawn(db, false, health, options)
+        Self::spawn(Sink::Shared(db), health, options)
     }
 
     /// [`HitWriter::start`] on a connection that nothing else uses (see
     /// `crate::db::writer_connection`), which lets each batch go to the database in one trip.
-    pub fn start_exclusive(db: DatabaseConnection, health: Health, options: WriterOptions) -> Self {
-        Self::spawn(db, true, health, options)
+    pub fn start_exclusive(own: OwnConnection, health: Health, options: WriterOptions) -> Self {
+        Self::spawn(Sink::Own(own), health, options)
     }
 
-    fn spawn(
-        db: DatabaseConnection,
-        exclusive: bool,
-        health: Health,
-        options: WriterOptions,
-    ) -> Self {
+    fn spawn(sink: Sink, health: Health, options: WriterOptions) -> Self {
         let (jobs, queue) = mpsc::channel(options.queue.max(1));
-        tokio::spawn(run(db, exclusive, health.clone(), queue, options));
+        tokio::spawn(run(sink, health.clone(), queue, options));
         Self { jobs, health }
     }
 
@@ -179,14 +175,21 @@ impl HitWriter {
     }
 }
 
+/// Where the writer stores its batches.
+enum Sink {
+    /// The connection the pages use (an in-memory SQLite database has no other).
+    Shared(DatabaseConnection),
+    /// A connection of the writer's own, held across batches.
+    Own(OwnConnection),
+}
+
 async fn run(
-    db: DatabaseConnection,
-    exclusive: bool,
+    mut sink: Sink,
     health: Health,
     mut queue: mpsc::Receiver<Job>,
     options: WriterOptions,
 ) {
-    let limit = options.batch.max(1);
+    let limit = options.batch.clamp(1, hits::MAX_BATCH);
     let mut batch = Vec::with_capacity(limit);
     // Hits in the last batch: under load about as many visits are on their way back.
     let mut expected = 0;
@@ -198,21 +201,19 @@ async fn run(
             .map(|job| ((job.row, job.facts), job.done))
             .unzip();
         let started = std::time::Instant::now();
-        let results = match tokio::time::timeout(
-            options.commit_timeout,
-            store(&db, exclusive, &health, rows),
-        )
-        .await
-        {
-            Ok(results) => results,
-            Err(_) => {
-                tracing::error!(
-                    hits = waiting.len(),
-                    "storing a batch of hits timed out; answering 503"
-                );
-                vec![Err(WriteError::Unavailable); waiting.len()]
-            }
-        };
+        let results =
+            match tokio::time::timeout(options.commit_timeout, store(&mut sink, &health, rows))
+                .await
+            {
+                Ok(results) => results,
+                Err(_) => {
+                    tracing::error!(
+                        hits = waiting.len(),
+                        "storing a batch of hits timed out; answering 503"
+                    );
+                    vec![Err(WriteError::Unavailable); waiting.len()]
+                }
+            };
         tracing::debug!(
             hits = waiting.len(),
             micros = started.elapsed().as_micros() as u64,
@@ -252,21 +253,27 @@ async fn gather(
     }
 }
 
+impl Sink {
+    async fn store(
+        &mut self,
+        rows: &[(referral_hits::ActiveModel, HitFacts)],
+    ) -> crate::Result<()> {
+        match self {
+            Self::Shared(db) => hits::store_all(db, rows).await,
+            Self::Own(own) => hits::store_all_exclusive(own, rows).await,
+        }
+    }
+}
+
 /// Stores `rows` in one transaction; if that fails for a reason other than the connection
 /// (a link deleted meanwhile, say), stores them one by one so one bad row fails alone.
 async fn store(
-    db: &DatabaseConnection,
-    exclusive: bool,
+    sink: &mut Sink,
     health: &Health,
     rows: Vec<(referral_hits::ActiveModel, HitFacts)>,
 ) -> Vec<Result<(), WriteError>> {
     let count = rows.len();
-    let stored = if exclusive {
-        hits::store_all_exclusive(db, &rows).await
-    } else {
-        hits::store_all(db, &rows).await
-    };
-    let error = match stored {
+    let error = match sink.store(&rows).await {
         Ok(()) => return vec![Ok(()); count],
         Err(error) => error,
     };
@@ -277,16 +284,14 @@ async fn store(
     tracing::warn!(%error, hits = count, "storing a batch of hits failed; retrying one by one");
     let mut results = Vec::with_capacity(count);
     for row in rows {
-        results.push(
-            match hits::store_all(db, std::slice::from_ref(&row)).await {
-                Ok(()) => Ok(()),
-                Err(error) => {
-                    health.observe(&error);
-                    tracing::error!(%error, "could not store a hit");
-                    Err(WriteError::Failed(error.to_string()))
-                }
-            },
-        );
+        results.push(match sink.store(std::slice::from_ref(&row)).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                health.observe(&error);
+                tracing::error!(%error, "could not store a hit");
+                Err(WriteError::Failed(error.to_string()))
+            }
+        });
     }
     results
 }

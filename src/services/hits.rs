@@ -1,20 +1,23 @@
 //! Hits: recording a visit through a link, and claiming a visitor's anonymous hits for a user.
 use super::aggregates::{self, Person};
 use crate::config::{AttributionModel, HypeConfig};
+use crate::db::OwnConnection;
 use crate::entities::{referral_hits, referral_links, users};
 use crate::error::Result;
 use crate::types::clean_text;
 use sea_orm::prelude::DateTimeUtc;
 use sea_orm::sea_query::{Alias, CommonTableExpression, Expr, Query, WithClause};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set, Statement,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationTrait, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
 pub const MAX_HEADER_CHARS: usize = 1024;
 pub const MAX_NEXT_CHARS: usize = 2048;
+/// Most hits one statement stores: twelve bound parameters each stay under every backend's
+/// limit.
+pub const MAX_BATCH: usize = 1000;
 
 /// One visit, as the `/ref` handler saw it (raw header bytes; cleaned here).
 #[derive(Debug, Clone, Default)]
@@ -53,9 +56,8 @@ pub async fn store_all<C: ConnectionTrait + TransactionTrait>(
     rows: &[(referral_hits::ActiveModel, HitFacts)],
 ) -> Result<()> {
     let backend = db.get_database_backend();
-    // Twelve bound parameters per hit: 1,000 hits stay under every backend's limit.
     let mut statements = rows
-        .chunks(1000)
+        .chunks(MAX_BATCH)
         .map(|chunk| store_statement(backend, chunk))
         .collect::<Result<Vec<_>>>()?;
     if backend == DbBackend::Postgres && statements.len() == 1 {
@@ -70,27 +72,39 @@ pub async fn store_all<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// [`store_all`] on an SQLite connection that nothing else uses (the hit writer's own): the
-/// transaction's `BEGIN` and `COMMIT` travel in the script, so the batch costs one round trip
-/// to SQLite's thread instead of three. A failed script is rolled back before the next.
+/// [`store_all`] on the hit writer's own connection, in one trip to the database: on
+/// PostgreSQL the one statement, on SQLite the script with the transaction's `BEGIN` and
+/// `COMMIT` in it (one round trip to SQLite's thread instead of three; a failed script is
+/// rolled back before the next). At most [`MAX_BATCH`] rows.
 pub async fn store_all_exclusive(
-    db: &DatabaseConnection,
+    own: &mut OwnConnection,
     rows: &[(referral_hits::ActiveModel, HitFacts)],
 ) -> Result<()> {
-    let backend = db.get_database_backend();
-    if backend != DbBackend::Sqlite || rows.is_empty() || rows.len() > 1000 {
-        return store_all(db, rows).await;
+    if rows.is_empty() {
+        return Ok(());
     }
-    let script = store_statement(backend, rows)?;
+    if rows.len() > MAX_BATCH {
+        return Err(crate::Error::Internal(format!(
+            "a batch of {} hits is more than the {MAX_BATCH} one statement can hold",
+            rows.len()
+        )));
+    }
+    let backend = own.backend();
+    let statement = store_statement(backend, rows)?;
+    if backend == DbBackend::Postgres {
+        return Ok(own.execute(statement).await?);
+    }
     let statement = Statement {
-        sql: format!("BEGIN IMMEDIATE;\n{}COMMIT;", script.sql),
-        ..script
+        sql: format!("BEGIN IMMEDIATE;\n{}COMMIT;", statement.sql),
+        ..statement
     };
-    match db.execute(statement).await {
-        Ok(_) => Ok(()),
+    match own.execute(statement).await {
+        Ok(()) => Ok(()),
         Err(error) => {
             // Fails harmlessly when the script failed before its BEGIN or after its COMMIT.
-            let _ = db.execute_unprepared("ROLLBACK").await;
+            let _ = own
+                .execute(Statement::from_string(backend, "ROLLBACK"))
+                .await;
             Err(error.into())
         }
     }
