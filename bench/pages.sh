@@ -83,6 +83,10 @@ time_call "hits, claimed + confirmed, last page" "$admin_jar" POST $api/admin/li
 time_call "hits, unclaimed" "$admin_jar" POST $api/admin/list_hits 'query[claimed]=no'
 time_call "hits, anonymous, last 7 days" "$admin_jar" POST $api/admin/list_hits "query[auth]=anonymous&query[from]=$week_ago"
 time_call "hits, anonymous, last 7 days, last page" "$admin_jar" POST $api/admin/list_hits "query[auth]=anonymous&query[from]=$week_ago&query[last]=1"
+time_call "hits, one referrer, last 7 days" "$admin_jar" POST $api/admin/list_hits "query[referrer]=$demo_user&query[from]=$week_ago"
+time_call "hits, one referrer, last 7 days, last page" "$admin_jar" POST $api/admin/list_hits "query[referrer]=$demo_user&query[from]=$week_ago&query[last]=1"
+time_call "hits, one hit user" "$admin_jar" POST $api/admin/list_hits "query[hit_user]=$demo_user"
+time_call "hits, one hit user, last page" "$admin_jar" POST $api/admin/list_hits "query[hit_user]=$demo_user&query[last]=1"
 time_call "hits, text search" "$admin_jar" POST $api/admin/list_hits 'query[q]=firefox'
 time_call "overview" "$admin_jar" POST $api/admin/overview ''
 time_call "referrals queue" "$admin_jar" POST $api/admin/list_referrals 'status=pending'

@@ -2,7 +2,7 @@
 //!
 //!     DATABASE_URL=sqlite://target/bench/pages-1000000.db cargo run --release --example plans
 //!
-//! Prints, for each read, the statement and the database's plan for it (`EXPLAIN QUERY PLAN`
+//! Prints, for each read, the time one run of it took, the statement and the database's plan for it (`EXPLAIN QUERY PLAN`
 //! on SQLite, `EXPLAIN` on PostgreSQL), so a read that scans a table instead of an index shows.
 use chrono::{Duration, Utc};
 use hype::services::browse::{self, HitFilter, Page};
@@ -18,10 +18,12 @@ async fn main() -> anyhow::Result<()> {
     struct Ids {
         link: String,
         link_id: i32,
+        owner: String,
     }
     let sample = Ids::find_by_statement(Statement::from_string(
         backend,
-        "SELECT identifier AS link, id AS link_id FROM referral_links ORDER BY id LIMIT 1",
+        "SELECT l.identifier AS link, l.id AS link_id, u.username AS owner \
+         FROM referral_links l JOIN users u ON u.id = l.user_id ORDER BY l.id LIMIT 1",
     ))
     .one(&db)
     .await?
@@ -49,6 +51,21 @@ async fn main() -> anyhow::Result<()> {
             HitFilter {
                 authenticated: Some(false),
                 from: Some(week_ago),
+                ..Default::default()
+            },
+        ),
+        (
+            "one referrer, last 7 days",
+            HitFilter {
+                referrer: Some(sample.owner.clone()),
+                from: Some(week_ago),
+                ..Default::default()
+            },
+        ),
+        (
+            "one hit user",
+            HitFilter {
+                hit_user: Some(sample.owner.clone()),
                 ..Default::default()
             },
         ),
@@ -103,7 +120,10 @@ async fn explain(
         sql: format!("{prefix}{}", statement.sql),
         ..statement.clone()
     };
-    println!("## {name}\n{}\n", statement.sql.trim());
+    let started = std::time::Instant::now();
+    db.query_all(statement.clone()).await?;
+    let took = started.elapsed().as_secs_f64() * 1000.0;
+    println!("## {name} ({took:.1} ms)\n{}\n", statement.sql.trim());
     for row in db.query_all(explained).await? {
         // SQLite: (id, parent, notused, detail); PostgreSQL: one text column.
         let line = row

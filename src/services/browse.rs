@@ -4,7 +4,7 @@ use crate::entities::{referral_hits, referral_links, referrals, users};
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
-    Alias, Cond, Expr, Func, IntoCondition, JoinType, Order, Query, SelectStatement,
+    Alias, Cond, Expr, Func, IntoCondition, JoinType, Order, Query, SelectStatement, SimpleExpr,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
@@ -148,7 +148,7 @@ pub fn parse_query(get: impl Fn(&str) -> Option<String>) -> Result<(HitFilter, P
     Ok((filter, page))
 }
 
-fn hits_query(filter: &HitFilter) -> SelectStatement {
+fn hits_query(backend: sea_orm::DatabaseBackend, filter: &HitFilter) -> SelectStatement {
     let (h, l, o, u) = (
         Alias::new("h"),
         Alias::new("l"),
@@ -188,8 +188,7 @@ fn hits_query(filter: &HitFilter) -> SelectStatement {
             JoinType::InnerJoin,
             referral_links::Entity,
             l.clone(),
-            Expr::col((l.clone(), referral_links::Column::Id))
-                .equals((h.clone(), referral_hits::Column::ReferralLinkId)),
+            link_join(backend),
         )
         .join_as(
             JoinType::LeftJoin,
@@ -205,29 +204,31 @@ fn hits_query(filter: &HitFilter) -> SelectStatement {
             Expr::col((u.clone(), users::Column::Id))
                 .equals((h.clone(), referral_hits::Column::HitUserId)),
         );
-    let lower_eq = |table: &Alias, col: sea_orm::sea_query::DynIden, value: &str| {
-        Expr::expr(Func::lower(Expr::col((table.clone(), col)))).eq(value.trim().to_lowercase())
-    };
-    if let Some(link) = filter.link.as_deref().filter(|s| !s.trim().is_empty()) {
-        query.and_where(lower_eq(
-            &l,
-            sea_orm::sea_query::IntoIden::into_iden(referral_links::Column::Identifier),
+    // Each name filter is a lookup by the unique lower(...) index, handed to the hits as the
+    // id(s) it names: the planner then reads that link's or user's hits from their own index
+    // instead of scanning every hit for a matching name (a hit user's 140-220 ms at a million
+    // hits became ~1 ms).
+    let hits_col = |col: referral_hits::Column| Expr::col((h.clone(), col));
+    if let Some(link) = given(&filter.link) {
+        let link_id = id_where_lower(
+            referral_links::Entity,
+            referral_links::Column::Identifier,
             link,
-        ));
+        );
+        query.and_where(hits_col(referral_hits::Column::ReferralLinkId).eq(scalar(link_id)));
     }
-    if let Some(name) = filter.referrer.as_deref().filter(|s| !s.trim().is_empty()) {
-        query.and_where(lower_eq(
-            &o,
-            sea_orm::sea_query::IntoIden::into_iden(users::Column::Username),
-            name,
-        ));
+    if let Some(name) = given(&filter.referrer) {
+        let owner = id_where_lower(users::Entity, users::Column::Username, name);
+        let mut links = Query::select();
+        links
+            .column(referral_links::Column::Id)
+            .from(referral_links::Entity)
+            .and_where(Expr::col(referral_links::Column::UserId).eq(scalar(owner)));
+        query.and_where(hits_col(referral_hits::Column::ReferralLinkId).in_subquery(links));
     }
-    if let Some(name) = filter.hit_user.as_deref().filter(|s| !s.trim().is_empty()) {
-        query.and_where(lower_eq(
-            &u,
-            sea_orm::sea_query::IntoIden::into_iden(users::Column::Username),
-            name,
-        ));
+    if let Some(name) = given(&filter.hit_user) {
+        let user = id_where_lower(users::Entity, users::Column::Username, name);
+        query.and_where(hits_col(referral_hits::Column::HitUserId).eq(scalar(user)));
     }
     if let Some(authenticated) = filter.authenticated {
         query.and_where(
@@ -261,7 +262,7 @@ fn hits_query(filter: &HitFilter) -> SelectStatement {
             query.and_where(Expr::col((h.clone(), referral_hits::Column::CreatedAt)).lt(end));
         }
     }
-    if let Some(text) = filter.text.as_deref().filter(|s| !s.trim().is_empty()) {
+    if let Some(text) = given(&filter.text) {
         let pattern = super::like_pattern(text.trim());
         query.cond_where(
             Cond::any()
@@ -284,6 +285,45 @@ fn hits_query(filter: &HitFilter) -> SelectStatement {
         );
     }
     query
+}
+
+/// A filter's text, when it has any.
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|s| !s.trim().is_empty())
+}
+
+/// `SELECT id FROM table WHERE lower(column) = lower(value)`: one row at most, by the unique
+/// index on `lower(column)`.
+fn id_where_lower<E: EntityTrait>(table: E, column: E::Column, value: &str) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .expr(Expr::col(Alias::new("id")))
+        .from(table)
+        .and_where(Expr::expr(Func::lower(Expr::col(column))).eq(value.trim().to_lowercase()));
+    select
+}
+
+/// `(SELECT ...)` as a value.
+fn scalar(select: SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(select.into_sub_query_statement()))
+}
+
+/// How a hit joins its link.
+///
+/// A page of hits is read in `created_at` order from an index and stops at the page's end;
+/// the filters above narrow the hits by their own columns. SQLite's planner sometimes drives
+/// the join from the links instead, through `referral_hits_link_created_idx`, and then sorts
+/// every hit in range: with a date filter over a million hits that measured 426 ms instead of
+/// ~1 ms, depending on the statistics of the day. A unary `+` on the hit's column keeps the
+/// join off that index (SQLite's documented way to disqualify one); a link or referrer filter
+/// still uses it, through the hit's own column. PostgreSQL's planner needs no such hint.
+fn link_join(backend: sea_orm::DatabaseBackend) -> SimpleExpr {
+    let link_id = Expr::col((Alias::new("l"), referral_links::Column::Id));
+    if backend == sea_orm::DatabaseBackend::Sqlite {
+        link_id.eq(Expr::cust(r#"+"h"."referral_link_id""#))
+    } else {
+        link_id.equals((Alias::new("h"), referral_hits::Column::ReferralLinkId))
+    }
 }
 
 fn day_start(day: NaiveDate) -> DateTime<Utc> {
@@ -354,7 +394,7 @@ pub fn hits_statement(
     size: u64,
 ) -> sea_orm::Statement {
     let h = Alias::new("h");
-    let mut query = hits_query(filter);
+    let mut query = hits_query(backend, filter);
     // Newest-first pages read descending; pages counted from the end read ascending.
     let descending = matches!(page, Page::First | Page::Before(_));
     match page {
