@@ -2,8 +2,9 @@
 //!
 //!     DATABASE_URL=sqlite://target/bench/pages-1000000.db cargo run --release --example plans
 //!
-//! Prints, for each read, the time one run of it took, the statement and the database's plan for it (`EXPLAIN QUERY PLAN`
-//! on SQLite, `EXPLAIN` on PostgreSQL), so a read that scans a table instead of an index shows.
+//! Prints, for each read, the time one run of it took, the statement and the database's plan
+//! for it (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL), so a read that scans a
+//! table instead of an index shows.
 use chrono::{Duration, Utc};
 use hype::services::browse::{self, HitFilter, Page};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement};

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use sea_query_binder::SqlxValues;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Opens `url` and runs every pending migration.
 ///
@@ -76,9 +76,22 @@ pub async fn writer_connection(db: &DatabaseConnection) -> Result<Option<OwnConn
 /// first statement, or after the connection failed).
 #[derive(Debug)]
 pub enum OwnConnection {
-    Sqlite(SqlitePool, Option<PoolConnection<Sqlite>>),
-    Postgres(PgPool, Option<PoolConnection<Postgres>>),
+    Sqlite(SqlitePool, Option<Held<Sqlite>>),
+    Postgres(PgPool, Option<Held<Postgres>>),
 }
+
+/// A connection the writer holds, and when it last used it.
+#[derive(Debug)]
+pub struct Held<DB: Database> {
+    connection: PoolConnection<DB>,
+    used: Instant,
+}
+
+/// A held connection idle for longer goes back to its pool, which tests it (sqlx pings a
+/// connection on its way back) before the next statement: a connection that a firewall, a
+/// proxy or the server dropped while the site was quiet is then replaced, instead of failing
+/// the first visits after the lull.
+const HELD_IDLE: Duration = Duration::from_secs(30);
 
 impl OwnConnection {
     pub fn backend(&self) -> DbBackend {
@@ -101,7 +114,7 @@ impl OwnConnection {
 
 async fn execute_held<DB>(
     pool: &Pool<DB>,
-    held: &mut Option<PoolConnection<DB>>,
+    held: &mut Option<Held<DB>>,
     statement: Statement,
 ) -> Result<(), DbErr>
 where
@@ -109,18 +122,24 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> SqlxValues: IntoArguments<'q, DB>,
 {
-    let connection = match held {
-        Some(connection) => connection,
-        None => held.insert(
-            pool.acquire()
+    if held.as_ref().is_some_and(|h| h.used.elapsed() > HELD_IDLE) {
+        *held = None;
+    }
+    let current = match held {
+        Some(current) => current,
+        None => held.insert(Held {
+            connection: pool
+                .acquire()
                 .await
                 .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))?,
-        ),
+            used: Instant::now(),
+        }),
     };
     let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
     let result = sea_orm::sqlx::query_with(&statement.sql, values)
-        .execute(&mut **connection)
+        .execute(&mut *current.connection)
         .await;
+    current.used = Instant::now();
     match result {
         Ok(_) => Ok(()),
         Err(error) => {

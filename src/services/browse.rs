@@ -206,7 +206,7 @@ fn hits_query(backend: sea_orm::DatabaseBackend, filter: &HitFilter) -> SelectSt
         );
     // Each name filter is a lookup by the unique lower(...) index, handed to the hits as the
     // id(s) it names: the planner then reads that link's or user's hits from their own index
-    // instead of scanning every hit for a matching name (a hit user's 140-220 ms at a million
+    // instead of scanning every hit for a matching name (a hit user's 135-221 ms at a million
     // hits became ~1 ms).
     let hits_col = |col: referral_hits::Column| Expr::col((h.clone(), col));
     if let Some(link) = given(&filter.link) {
