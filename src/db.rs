@@ -33,9 +33,9 @@ pub async fn connect(url: &str, log_statements: bool) -> Result<DatabaseConnecti
 ///   otherwise spills to a new temporary file per batch.
 /// - PostgreSQL: batches don't wait for a pool shared with the pages.
 ///
-/// The writer holds its connection across batches ([`OwnConnection::execute`]) instead of
-/// taking it from the pool for each: sqlx tests a connection with a ping whenever it goes
-/// back to a pool, which was one more trip to the database per batch.
+/// The writer holds its connection across batches ([`OwnConnection`]) instead of taking it
+/// from the pool for each: sqlx tests a connection with a ping whenever it goes back to a
+/// pool, which was one more trip to the database per batch.
 pub async fn writer_connection(db: &DatabaseConnection) -> Result<Option<OwnConnection>, DbErr> {
     let connect_error = |e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e));
     match db {
@@ -56,7 +56,7 @@ pub async fn writer_connection(db: &DatabaseConnection) -> Result<Option<OwnConn
                 .connect_with(options)
                 .await
                 .map_err(connect_error)?;
-            Ok(Some(OwnConnection::Sqlite(own, None)))
+            Ok(Some(OwnConnection::new(OwnPool::Sqlite(own, None))))
         }
         DatabaseConnection::SqlxPostgresPoolConnection(_) => {
             let pool = db.get_postgres_connection_pool();
@@ -66,38 +66,57 @@ pub async fn writer_connection(db: &DatabaseConnection) -> Result<Option<OwnConn
                 .acquire_timeout(Duration::from_secs(2))
                 .test_before_acquire(false)
                 .connect_lazy_with((*pool.connect_options()).clone());
-            Ok(Some(OwnConnection::Postgres(own, None)))
+            Ok(Some(OwnConnection::new(OwnPool::Postgres(own, None))))
         }
         _ => Ok(None),
     }
 }
 
-/// The hit writer's own connection: its pool, and the connection it holds (none until the
-/// first statement, or after the connection failed).
+/// The hit writer's own connection.
+///
+/// It holds the connection from statement to statement. One idle for longer than
+/// [`OwnConnection::idle_after`] (30 s unless set) first goes back to its pool, which tests it
+/// (sqlx pings a connection on its way back): a connection that a firewall, a proxy or the
+/// server dropped while the site was quiet is then replaced, instead of failing the first
+/// visits after the lull.
 #[derive(Debug)]
-pub enum OwnConnection {
+pub struct OwnConnection {
+    pool: OwnPool,
+    idle: Duration,
+}
+
+/// The writer's pool, and the connection it holds (none until the first statement, after the
+/// connection failed, or after it sat idle).
+#[derive(Debug)]
+enum OwnPool {
     Sqlite(SqlitePool, Option<Held<Sqlite>>),
     Postgres(PgPool, Option<Held<Postgres>>),
 }
 
 /// A connection the writer holds, and when it last used it.
 #[derive(Debug)]
-pub struct Held<DB: Database> {
+struct Held<DB: Database> {
     connection: PoolConnection<DB>,
     used: Instant,
 }
 
-/// A held connection idle for longer goes back to its pool, which tests it (sqlx pings a
-/// connection on its way back) before the next statement: a connection that a firewall, a
-/// proxy or the server dropped while the site was quiet is then replaced, instead of failing
-/// the first visits after the lull.
-const HELD_IDLE: Duration = Duration::from_secs(30);
-
 impl OwnConnection {
+    fn new(pool: OwnPool) -> Self {
+        Self {
+            pool,
+            idle: Duration::from_secs(30),
+        }
+    }
+
+    /// How long the held connection may sit unused before it is tested again.
+    pub fn idle_after(self, idle: Duration) -> Self {
+        Self { idle, ..self }
+    }
+
     pub fn backend(&self) -> DbBackend {
-        match self {
-            Self::Sqlite(..) => DbBackend::Sqlite,
-            Self::Postgres(..) => DbBackend::Postgres,
+        match self.pool {
+            OwnPool::Sqlite(..) => DbBackend::Sqlite,
+            OwnPool::Postgres(..) => DbBackend::Postgres,
         }
     }
 
@@ -105,9 +124,10 @@ impl OwnConnection {
     /// held. A connection that failed is let go (the pool closes it), so the next statement
     /// connects afresh: the writer recovers from a database restart without one of its own.
     pub async fn execute(&mut self, statement: Statement) -> Result<(), DbErr> {
-        match self {
-            Self::Sqlite(pool, held) => execute_held(pool, held, statement).await,
-            Self::Postgres(pool, held) => execute_held(pool, held, statement).await,
+        let idle = self.idle;
+        match &mut self.pool {
+            OwnPool::Sqlite(pool, held) => execute_held(pool, held, idle, statement).await,
+            OwnPool::Postgres(pool, held) => execute_held(pool, held, idle, statement).await,
         }
     }
 }
@@ -115,6 +135,7 @@ impl OwnConnection {
 async fn execute_held<DB>(
     pool: &Pool<DB>,
     held: &mut Option<Held<DB>>,
+    idle: Duration,
     statement: Statement,
 ) -> Result<(), DbErr>
 where
@@ -122,7 +143,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> SqlxValues: IntoArguments<'q, DB>,
 {
-    if held.as_ref().is_some_and(|h| h.used.elapsed() > HELD_IDLE) {
+    if held.as_ref().is_some_and(|h| h.used.elapsed() > idle) {
         *held = None;
     }
     let current = match held {

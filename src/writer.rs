@@ -26,13 +26,16 @@ use uuid::Uuid;
 pub struct WriterOptions {
     /// Hits that may wait for the writer; more are refused with 503.
     pub queue: usize,
-    /// At most this many hits per transaction.
+    /// At most this many hits per transaction (at most [`hits::MAX_BATCH`]).
     pub batch: usize,
     /// A batch not committed within this time is answered 503.
     pub commit_timeout: Duration,
     /// How long the writer may wait for the visitors its last commit answered to come back
     /// before committing fewer hits than that commit held (zero: never wait; see [`gather`]).
     pub linger: Duration,
+    /// A connection of the writer's own that has stored nothing for this long goes back to
+    /// its pool, which tests it, before the next batch (see `crate::db::OwnConnection`).
+    pub idle: Duration,
 }
 
 impl Default for WriterOptions {
@@ -42,6 +45,7 @@ impl Default for WriterOptions {
             batch: 512,
             commit_timeout: Duration::from_secs(2),
             linger: Duration::from_millis(1),
+            idle: Duration::from_secs(30),
         }
     }
 }
@@ -137,7 +141,7 @@ impl HitWriter {
     /// [`HitWriter::start`] on a connection that nothing else uses (see
     /// `crate::db::writer_connection`), which lets each batch go to the database in one trip.
     pub fn start_exclusive(own: OwnConnection, health: Health, options: WriterOptions) -> Self {
-        Self::spawn(Sink::Own(own), health, options)
+        Self::spawn(Sink::Own(own.idle_after(options.idle)), health, options)
     }
 
     fn spawn(sink: Sink, health: Health, options: WriterOptions) -> Self {

@@ -136,8 +136,13 @@ impl Config {
             hype.writer.batch = v
                 .parse()
                 .ok()
-                .filter(|n| (1..=10_000).contains(n))
-                .with_context(|| format!("HYPE_HIT_BATCH={v:?}: from 1 to 10000 hits"))?;
+                .filter(|n| (1..=hype::services::hits::MAX_BATCH).contains(n))
+                .with_context(|| {
+                    format!(
+                        "HYPE_HIT_BATCH={v:?}: from 1 to {} hits",
+                        hype::services::hits::MAX_BATCH
+                    )
+                })?;
         }
         if let Some(v) = var("HYPE_HIT_LINGER_MS") {
             let ms: u64 = v

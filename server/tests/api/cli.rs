@@ -80,7 +80,8 @@ fn serve_refuses_bad_hit_writer_settings_by_name() {
     for (name, value, expected) in [
         ("HYPE_HIT_LINGER_MS", "soon", "from 0 to 100 milliseconds"),
         ("HYPE_HIT_LINGER_MS", "101", "from 0 to 100 milliseconds"),
-        ("HYPE_HIT_BATCH", "0", "from 1 to 10000 hits"),
+        ("HYPE_HIT_BATCH", "0", "from 1 to 1000 hits"),
+        ("HYPE_HIT_BATCH", "5000", "from 1 to 1000 hits"),
         ("HYPE_HIT_QUEUE", "-1", "from 1 to 1000000 hits"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_hype-server"))

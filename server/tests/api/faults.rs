@@ -22,6 +22,13 @@ mod outage {
             super::a_database_outage_is_a_quick_503_and_heals_without_a_restart(db).await;
         }
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_connection_dropped_while_the_site_is_quiet_costs_no_visit() {
+        if let Some(db) = crate::helpers::Db::postgres() {
+            super::a_connection_dropped_while_the_site_is_quiet_costs_no_visit(db).await;
+        }
+    }
 }
 
 /// The real binary, killed with SIGKILL when dropped.
@@ -336,5 +343,46 @@ async fn a_database_outage_is_a_quick_503_and_heals_without_a_restart(db: Db) {
     }
     assert_eq!(app.get(&client, "/login").await.status(), StatusCode::OK);
     // The two visits answered 302 are stored, the 20 refused ones are not.
+    assert_eq!(app.hit_count().await, 2);
+}
+
+/// A firewall or proxy drops the database connections while nobody visits. The hit writer
+/// holds its connection between batches, and one that sat idle is tested before the next
+/// batch: the first visit after the lull is stored and redirected like any other, not refused.
+async fn a_connection_dropped_while_the_site_is_quiet_costs_no_visit(db: Db) {
+    let database = std::sync::Arc::new(TestDatabase::create(&db).await);
+    let mut url = url::Url::parse(&database.url).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port().unwrap_or(5432)
+    );
+    let relay = Relay::start(upstream).await;
+    url.set_port(Some(relay.port)).unwrap();
+    let idle = Duration::from_millis(200);
+    let config = hype::HypeConfig {
+        writer: hype::writer::WriterOptions {
+            idle,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let app = spawn_at(database.clone(), url.to_string(), config).await;
+    let owner = app.user("owner").await;
+    let link = app.link(owner.id, "promo").await;
+    let path = format!("/ref/{}", link.identifier);
+    let client = bare_client();
+    assert_eq!(app.get(&client, &path).await.status(), StatusCode::FOUND);
+
+    // Every open connection is dropped; new ones get through at once.
+    relay.cut();
+    relay.restore();
+    // The lull: longer than the writer lets its connection sit untested.
+    tokio::time::sleep(idle * 2).await;
+    assert_eq!(
+        app.get(&client, &path).await.status(),
+        StatusCode::FOUND,
+        "the first visit after a quiet spell found a dead connection"
+    );
     assert_eq!(app.hit_count().await, 2);
 }
