@@ -3,7 +3,7 @@
 //! anonymous visits make no session rows; one address hammering `/ref` is limited alone.
 use crate::helpers::*;
 use crate::on_both_databases;
-use reqwest::StatusCode;
+use reqwest::{Client, StatusCode};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -286,7 +286,9 @@ impl Relay {
     }
 }
 
-async fn a_database_outage_is_a_quick_503_and_heals_without_a_restart(db: Db) {
+/// The app on a database reached through a [`Relay`], with one link that a first visit
+/// followed (302): the app, the relay, the link's `/ref` path and the visitor's client.
+async fn behind_a_relay(db: Db, hype: hype::HypeConfig) -> (TestApp, Relay, String, Client) {
     let database = std::sync::Arc::new(TestDatabase::create(&db).await);
     let mut url = url::Url::parse(&database.url).unwrap();
     let upstream = format!(
@@ -296,12 +298,17 @@ async fn a_database_outage_is_a_quick_503_and_heals_without_a_restart(db: Db) {
     );
     let relay = Relay::start(upstream).await;
     url.set_port(Some(relay.port)).unwrap();
-    let app = spawn_at(database.clone(), url.to_string(), Default::default()).await;
+    let app = spawn_at(database.clone(), url.to_string(), hype).await;
     let owner = app.user("owner").await;
     let link = app.link(owner.id, "promo").await;
     let path = format!("/ref/{}", link.identifier);
     let client = bare_client();
     assert_eq!(app.get(&client, &path).await.status(), StatusCode::FOUND);
+    (app, relay, path, client)
+}
+
+async fn a_database_outage_is_a_quick_503_and_heals_without_a_restart(db: Db) {
+    let (app, relay, path, client) = behind_a_relay(db, Default::default()).await;
 
     relay.cut();
     let mut refused = 0;
@@ -350,15 +357,6 @@ async fn a_database_outage_is_a_quick_503_and_heals_without_a_restart(db: Db) {
 /// holds its connection between batches, and one that sat idle is tested before the next
 /// batch: the first visit after the lull is stored and redirected like any other, not refused.
 async fn a_connection_dropped_while_the_site_is_quiet_costs_no_visit(db: Db) {
-    let database = std::sync::Arc::new(TestDatabase::create(&db).await);
-    let mut url = url::Url::parse(&database.url).unwrap();
-    let upstream = format!(
-        "{}:{}",
-        url.host_str().unwrap_or("127.0.0.1"),
-        url.port().unwrap_or(5432)
-    );
-    let relay = Relay::start(upstream).await;
-    url.set_port(Some(relay.port)).unwrap();
     let idle = Duration::from_millis(200);
     let config = hype::HypeConfig {
         writer: hype::writer::WriterOptions {
@@ -367,12 +365,7 @@ async fn a_connection_dropped_while_the_site_is_quiet_costs_no_visit(db: Db) {
         },
         ..Default::default()
     };
-    let app = spawn_at(database.clone(), url.to_string(), config).await;
-    let owner = app.user("owner").await;
-    let link = app.link(owner.id, "promo").await;
-    let path = format!("/ref/{}", link.identifier);
-    let client = bare_client();
-    assert_eq!(app.get(&client, &path).await.status(), StatusCode::FOUND);
+    let (app, relay, path, client) = behind_a_relay(db, config).await;
 
     // Every open connection is dropped; new ones get through at once.
     relay.cut();
