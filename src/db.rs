@@ -6,7 +6,7 @@ use sea_orm::sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 use sea_orm::sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
 };
-use sea_orm::sqlx::{Database, Executor, IntoArguments, Pool};
+use sea_orm::sqlx::{Connection, Database, Executor, IntoArguments, Pool};
 use sea_orm::{
     ConnectOptions, DatabaseConnection, DbBackend, DbErr, SqlxSqliteConnector, Statement,
 };
@@ -75,7 +75,7 @@ pub async fn writer_connection(db: &DatabaseConnection) -> Result<Option<OwnConn
 /// The hit writer's own connection.
 ///
 /// It holds the connection from statement to statement. One idle for longer than
-/// [`OwnConnection::idle_after`] (30 s unless set) first goes back to its pool, which tests it
+/// [`OwnConnection::idle_after`] (`WriterOptions::idle` unless set) first goes back to its pool, which tests it
 /// (sqlx pings a connection on its way back): a connection that a firewall, a proxy or the
 /// server dropped while the site was quiet is then replaced, instead of failing the first
 /// visits after the lull.
@@ -104,7 +104,7 @@ impl OwnConnection {
     fn new(pool: OwnPool) -> Self {
         Self {
             pool,
-            idle: Duration::from_secs(30),
+            idle: crate::writer::WriterOptions::default().idle,
         }
     }
 
@@ -120,6 +120,17 @@ impl OwnConnection {
         }
     }
 
+    /// Closes the held connection, if any, without waiting for it: a statement given up
+    /// half-way (`WriterOptions::commit_timeout`) may have left a transaction open on it, which
+    /// on SQLite holds the database's write lock. Closing rolls that back; the next statement
+    /// takes a new connection.
+    pub fn discard(&mut self) {
+        match &mut self.pool {
+            OwnPool::Sqlite(_, held) => close_held(held),
+            OwnPool::Postgres(_, held) => close_held(held),
+        }
+    }
+
     /// Runs `statement` on the held connection, taking one from the pool first when none is
     /// held. A connection that failed is let go (the pool closes it), so the next statement
     /// connects afresh: the writer recovers from a database restart without one of its own.
@@ -129,6 +140,19 @@ impl OwnConnection {
             OwnPool::Sqlite(pool, held) => execute_held(pool, held, idle, statement).await,
             OwnPool::Postgres(pool, held) => execute_held(pool, held, idle, statement).await,
         }
+    }
+}
+
+fn close_held<DB: Database>(held: &mut Option<Held<DB>>) {
+    if let Some(held) = held.take() {
+        // Out of the pool, which opens another when asked; closed once the statement in
+        // flight, if any, has stopped.
+        let connection = held.connection.detach();
+        tokio::spawn(async move {
+            if let Err(error) = connection.close_hard().await {
+                tracing::warn!(%error, "closing the hit writer's connection");
+            }
+        });
     }
 }
 

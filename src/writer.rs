@@ -215,6 +215,9 @@ async fn run(
                         hits = waiting.len(),
                         "storing a batch of hits timed out; answering 503"
                     );
+                    if let Sink::Own(own) = &mut sink {
+                        own.discard();
+                    }
                     vec![Err(WriteError::Unavailable); waiting.len()]
                 }
             };
@@ -326,6 +329,48 @@ mod tests {
         let own = own.expect("a file database gives the writer its own connection");
         let writer = HitWriter::start_exclusive(own, Health::default(), WriterOptions::default());
         two_hundred_hits_four_refused(db, writer).await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// A batch that outlives `commit_timeout` is answered 503, and its transaction must not
+    /// outlive it: the writer's SQLite connection would otherwise keep the database's write
+    /// lock, and every sign-up and confirmation on the pages would fail until the next visit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_timed_out_batch_leaves_the_database_writable() {
+        let path = std::env::temp_dir().join(format!("hype-writer-{}.db", Uuid::new_v4()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = crate::db::connect(&url, false).await.unwrap();
+        let owner = user(&db, "owner").await;
+        let link = links::create(&db, owner.id, NewLink::default())
+            .await
+            .unwrap();
+        let own = crate::db::writer_connection(&db).await.unwrap().unwrap();
+        let options = WriterOptions {
+            // Too short for any commit: the batch is given up while SQLite is running it.
+            commit_timeout: Duration::from_micros(1),
+            ..WriterOptions::default()
+        };
+        let writer = HitWriter::start_exclusive(own, Health::default(), options);
+        let hits = (0..200).map(|_| {
+            writer.record(NewHit {
+                link_id: link.id,
+                ..Default::default()
+            })
+        });
+        let answers = futures_util::future::join_all(hits).await;
+        assert!(answers.iter().all(|a| a == &Err(WriteError::Unavailable)));
+
+        // The pages can still write, well within SQLite's 5 s busy timeout.
+        let started = std::time::Instant::now();
+        user(&db, "newcomer").await;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a page's write waited {:?} for the hit writer's lock",
+            started.elapsed()
+        );
+        drop(writer);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }

@@ -188,7 +188,7 @@ fn hits_query(backend: sea_orm::DatabaseBackend, filter: &HitFilter) -> SelectSt
             JoinType::InnerJoin,
             referral_links::Entity,
             l.clone(),
-            link_join(backend),
+            link_join(backend, &h, &l),
         )
         .join_as(
             JoinType::LeftJoin,
@@ -317,12 +317,14 @@ fn scalar(select: SelectStatement) -> SimpleExpr {
 /// ~1 ms, depending on the statistics of the day. A unary `+` on the hit's column keeps the
 /// join off that index (SQLite's documented way to disqualify one); a link or referrer filter
 /// still uses it, through the hit's own column. PostgreSQL's planner needs no such hint.
-fn link_join(backend: sea_orm::DatabaseBackend) -> SimpleExpr {
-    let link_id = Expr::col((Alias::new("l"), referral_links::Column::Id));
+fn link_join(backend: sea_orm::DatabaseBackend, h: &Alias, l: &Alias) -> SimpleExpr {
+    let link_id = Expr::col((l.clone(), referral_links::Column::Id));
+    let hit_link = Expr::col((h.clone(), referral_hits::Column::ReferralLinkId));
     if backend == sea_orm::DatabaseBackend::Sqlite {
-        link_id.eq(Expr::cust(r#"+"h"."referral_link_id""#))
+        // `?` stands for the expression in SQLite's builder (PostgreSQL's would be `$1`).
+        link_id.eq(Expr::cust_with_expr("+?", hit_link))
     } else {
-        link_id.equals((Alias::new("h"), referral_hits::Column::ReferralLinkId))
+        link_id.eq(hit_link)
     }
 }
 
