@@ -82,6 +82,35 @@ wrk_summary() { # file
     END { printf "%d %d %.0f %.2f\n", req, bad + 0, rps, p99 }' "$1"
 }
 
+# nginx answering `return 302 /;` on port 3390 (the reference for /ref), stopped on exit.
+nginx_start() {
+  cat > "$BENCH_DIR/nginx.conf" <<CONF
+worker_processes auto;
+pid $BENCH_DIR/nginx.pid;
+error_log $BENCH_DIR/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:3390; location / { return 302 /; } }
+}
+CONF
+  /usr/sbin/nginx -c "$BENCH_DIR/nginx.conf"
+  trap nginx_stop EXIT
+  wait_port 3390
+}
+
+nginx_stop() {
+  /usr/sbin/nginx -c "$BENCH_DIR/nginx.conf" -s stop 2>/dev/null || true
+  trap - EXIT
+}
+
+# wrk against that nginx, its output to a file.
+wrk_nginx() { # connections duration file
+  nginx_start
+  wrk -t2 -c"$1" -d"$2" --latency http://127.0.0.1:3390/ref/bench > "$3"
+  nginx_stop
+}
+
 # One row of the results table.
 result() { # figure target measured pass|FAIL
   printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" | tee -a "$RESULTS"

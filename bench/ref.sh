@@ -11,23 +11,8 @@ need_tools
 build_release
 
 # nginx: the bare redirect.
-cat > "$BENCH_DIR/nginx.conf" <<CONF
-worker_processes auto;
-pid $BENCH_DIR/nginx.pid;
-error_log $BENCH_DIR/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:3390; location / { return 302 /; } }
-}
-CONF
-/usr/sbin/nginx -c "$BENCH_DIR/nginx.conf"
-trap '/usr/sbin/nginx -c "$BENCH_DIR/nginx.conf" -s stop 2>/dev/null || true' EXIT
-wait_port 3390
-wrk -t2 -c"$conns" -d"$duration" --latency http://127.0.0.1:3390/ref/bench > "$BENCH_DIR/wrk-nginx.txt"
+wrk_nginx "$conns" "$duration" "$BENCH_DIR/wrk-nginx.txt"
 read -r _ _ nginx_rps nginx_p99 < <(wrk_summary "$BENCH_DIR/wrk-nginx.txt")
-/usr/sbin/nginx -c "$BENCH_DIR/nginx.conf" -s stop
-trap - EXIT
 result "nginx return 302, req/s (p99 ${nginx_p99} ms)" "reference" "$nginx_rps" pass
 
 for kind in sqlite postgres; do
