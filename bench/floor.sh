@@ -47,13 +47,13 @@ print(round(sorted(times)[len(times) // 2] * 1e6))
 PY
 )
 
-# SQLite alone, on hype's schema: one line "size median" per size.
+# SQLite alone, on hype's schema, and into the bare table: one line "size median bare" per size.
 sqlite_url=$(fresh_db sqlite hype_bench_floor)
 DATABASE_URL="$sqlite_url" "$BIN" migrate >/dev/null
 DATABASE_URL="$sqlite_url" seed_link
 declare -A sqlite_alone sqlite_bare
 cat > "$BENCH_DIR/floor-sqlite.py" <<'PY'
-import datetime, os, sqlite3, sys, time, uuid
+import datetime, os, sqlite3, sys, time
 
 path = sys.argv[1].split("://", 1)[1].split("?", 1)[0]
 db = sqlite3.connect(path, isolation_level=None)
@@ -77,10 +77,11 @@ def batch(n, bare=False):
             for _ in range(n)]
     visitors = [row[2] for row in rows]
     start = time.perf_counter()
+    table = "floor_bare" if bare else "referral_hits"
     db.execute("BEGIN IMMEDIATE")
     db.execute(
-        "INSERT INTO " + ("floor_bare" if bare else "referral_hits") + " (id, referral_link_id, visitor_id, authenticated, hit_user_id,"
-        " ip, user_agent, http_referer, next, confirmed, created_at, updated_at) VALUES "
+        f"INSERT INTO {table} (id, referral_link_id, visitor_id, authenticated, hit_user_id, ip,"
+        " user_agent, http_referer, next, confirmed, created_at, updated_at) VALUES "
         + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * n),
         [value for row in rows for value in row])
     if bare:
@@ -113,14 +114,19 @@ DATABASE_URL="$pg_url" "$BIN" migrate >/dev/null
 DATABASE_URL="$pg_url" seed_link
 link_id=$(sql "$pg_url" "SELECT id FROM referral_links WHERE identifier = 'bench'")
 sql "$pg_url" "CREATE TABLE floor_bare (LIKE referral_hits)" >/dev/null
+pgbench_median() { # script -> the median transaction time in µs, one client for $seconds s
+  "$pgbench" -n -c1 -T"$seconds" -M prepared -f "$1" -l --log-prefix="$BENCH_DIR/floor-pgbench" \
+    "$pg_url" >/dev/null
+  cat "$BENCH_DIR"/floor-pgbench.* | awk '{ print $3 }' | median
+  rm -f "$BENCH_DIR"/floor-pgbench.*
+}
 declare -A pg_alone pg_bare
 for size in $sizes; do
+  # $size time-ordered ids (microseconds, then the row's number), like the writer's.
+  ids="SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000000)::bigint), 16, '0')
+    || lpad(to_hex(g), 16, '0'))::uuid AS id FROM generate_series(1, $size) g"
   cat > "$BENCH_DIR/floor.sql" <<SQL
-WITH ids AS (
-  SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000000)::bigint), 16, '0')
-          || lpad(to_hex(g), 16, '0'))::uuid AS id
-  FROM generate_series(1, $size) g
-), new_hits AS (
+WITH ids AS ($ids), new_hits AS (
   INSERT INTO referral_hits (id, referral_link_id, visitor_id, authenticated, hit_user_id, ip,
     user_agent, http_referer, next, confirmed, created_at, updated_at)
   SELECT id, $link_id, id, false, NULL, '127.0.0.1', 'wrk', '', '', NULL, now(), now() FROM ids
@@ -134,22 +140,14 @@ WITH ids AS (
 UPDATE site_counts SET value = site_counts.value + (SELECT COUNT(*) FROM new_visitors)
 WHERE name = 'people';
 SQL
-  "$pgbench" -n -c1 -T"$seconds" -M prepared -f "$BENCH_DIR/floor.sql" -l \
-    --log-prefix="$BENCH_DIR/floor-pgbench" "$pg_url" >/dev/null
-  pg_alone[$size]=$(cat "$BENCH_DIR"/floor-pgbench.* | awk '{ print $3 }' | median)
-  rm -f "$BENCH_DIR"/floor-pgbench.*
+  pg_alone[$size]=$(pgbench_median "$BENCH_DIR/floor.sql")
   cat > "$BENCH_DIR/floor-bare.sql" <<SQL
 INSERT INTO floor_bare (id, referral_link_id, visitor_id, authenticated, hit_user_id, ip,
   user_agent, http_referer, next, confirmed, created_at, updated_at)
 SELECT id, $link_id, id, false, NULL, '127.0.0.1', 'wrk', '', '', NULL, now(), now()
-FROM (SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000000)::bigint), 16, '0')
-              || lpad(to_hex(g), 16, '0'))::uuid AS id
-      FROM generate_series(1, $size) g) ids;
+FROM ($ids) ids;
 SQL
-  "$pgbench" -n -c1 -T"$seconds" -M prepared -f "$BENCH_DIR/floor-bare.sql" -l \
-    --log-prefix="$BENCH_DIR/floor-pgbench" "$pg_url" >/dev/null
-  pg_bare[$size]=$(cat "$BENCH_DIR"/floor-pgbench.* | awk '{ print $3 }' | median)
-  rm -f "$BENCH_DIR"/floor-pgbench.*
+  pg_bare[$size]=$(pgbench_median "$BENCH_DIR/floor-bare.sql")
 done
 
 # hype: the writer's timings under load with as many connections as the batch size.
