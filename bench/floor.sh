@@ -6,7 +6,9 @@
 # - the disk: a 4 KB write and its fdatasync (what each durable commit waits for at least);
 # - SQLite alone: Python's sqlite3 on a database `hype-server migrate` made, running the
 #   statements the writer sends (one multi-row INSERT of the hits, the day's count, the new
-#   visitors and the people count, in one BEGIN IMMEDIATE … COMMIT), synchronous=FULL;
+#   visitors and the people count, in one BEGIN IMMEDIATE … COMMIT), synchronous=FULL; and
+#   the pages each commit writes to the WAL (4 KB each: a figure that, unlike the times, does
+#   not move with the machine's load);
 # - bare table: the same hits into a copy of the table without its indexes, keys or totals
 #   (what storing them durably costs before anything the dashboard needs);
 # - PostgreSQL alone: pgbench, one client, running the writer's one statement (the same
@@ -47,11 +49,12 @@ print(round(sorted(times)[len(times) // 2] * 1e6))
 PY
 )
 
-# SQLite alone, on hype's schema, and into the bare table: one line "size median bare" per size.
+# SQLite alone, on hype's schema, and into the bare table: one line per size, "size median
+# bare-median pages-per-commit".
 sqlite_url=$(fresh_db sqlite hype_bench_floor)
 DATABASE_URL="$sqlite_url" "$BIN" migrate >/dev/null
 DATABASE_URL="$sqlite_url" seed_link
-declare -A sqlite_alone sqlite_bare
+declare -A sqlite_alone sqlite_bare sqlite_pages
 cat > "$BENCH_DIR/floor-sqlite.py" <<'PY'
 import datetime, os, sqlite3, sys, time
 
@@ -100,12 +103,27 @@ def batch(n, bare=False):
 
 for _ in range(300):
     batch(16)
+def pages_per_commit(n):
+    # Checkpoints off meanwhile (not while timing), so the WAL's frames are what the commits
+    # wrote; RESTART reuses the WAL file from its start without shrinking it (a file that grows
+    # makes each fsync slower, which would skew the times measured after).
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute("PRAGMA wal_checkpoint(RESTART)")
+    for _ in range(100):
+        batch(n)
+    frames = db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[1]
+    db.execute("PRAGMA wal_autocheckpoint=1000")
+    return frames / 100
+
 for n in map(int, sys.argv[2:]):
     times = sorted(batch(n) for _ in range(400))
+    pages = pages_per_commit(n)
     bare = sorted(batch(n, bare=True) for _ in range(400))
-    print(n, round(times[len(times) // 2] * 1e6), round(bare[len(bare) // 2] * 1e6))
+    print(n, round(times[len(times) // 2] * 1e6), round(bare[len(bare) // 2] * 1e6), f"{pages:.1f}")
 PY
-while read -r size us bare; do sqlite_alone[$size]=$us; sqlite_bare[$size]=$bare; done \
+while read -r size us bare pages; do
+  sqlite_alone[$size]=$us sqlite_bare[$size]=$bare sqlite_pages[$size]=$pages
+done \
   < <(python3 "$BENCH_DIR/floor-sqlite.py" "$sqlite_url" $sizes)
 
 # PostgreSQL alone, on hype's schema.
@@ -178,12 +196,12 @@ done
 echo
 echo "Commit cost, median µs (fdatasync of a 4 KB write on this disk: ${fsync_us} µs)"
 echo
-echo "| hits per commit | SQLite, bare table | SQLite alone | hype on SQLite | PostgreSQL, bare table | PostgreSQL alone | hype on PostgreSQL |"
+echo "| hits per commit | SQLite, bare table | SQLite alone (pages written) | hype on SQLite | PostgreSQL, bare table | PostgreSQL alone | hype on PostgreSQL |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for size in $sizes; do
   read -r hs hs_n <<< "${hype_sqlite[$size]}"
   read -r hp hp_n <<< "${hype_pg[$size]}"
-  echo "| $size | ${sqlite_bare[$size]} | ${sqlite_alone[$size]} | $hs ($hs_n) | ${pg_bare[$size]} | ${pg_alone[$size]} | $hp ($hp_n) |"
+  echo "| $size | ${sqlite_bare[$size]} | ${sqlite_alone[$size]} (${sqlite_pages[$size]}) | $hs ($hs_n) | ${pg_bare[$size]} | ${pg_alone[$size]} | $hp ($hp_n) |"
 done
 last=${sizes##* }
 ceiling() { # commit µs, hits per commit -> "req/s (ratio to nginx)"
