@@ -252,7 +252,7 @@ mod tests {
     use crate::services::hits::{self, NewHit};
     use crate::services::links::{self, NewLink};
     use crate::services::{aggregates, now};
-    use crate::test_support::user;
+    use crate::test_support::{file_db, user};
     use uuid::Uuid;
 
     /// An operator who rolls the last migration back (and forward again) keeps every hit and
@@ -260,11 +260,10 @@ mod tests {
     /// where a schema change can trip over another connection's stale copy of the schema.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_last_migration_rolls_back_and_forward_keeping_the_counts() {
-        let path = std::env::temp_dir().join(format!("hype-migrate-{}.db", Uuid::new_v4()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = connect(&url, false).await.unwrap();
-        let owner = user(&db, "owner").await;
-        let link = links::create(&db, owner.id, NewLink::default())
+        let file = file_db().await;
+        let db = &file.db;
+        let owner = user(db, "owner").await;
+        let link = links::create(db, owner.id, NewLink::default())
             .await
             .unwrap();
         let visit = |visitor_id| NewHit {
@@ -273,27 +272,23 @@ mod tests {
             ..Default::default()
         };
         let first = Uuid::now_v7();
-        hits::record(&db, visit(first)).await.unwrap();
+        hits::record(db, visit(first)).await.unwrap();
         for _ in 0..2 {
-            hits::record(&db, visit(Uuid::now_v7())).await.unwrap();
+            hits::record(db, visit(Uuid::now_v7())).await.unwrap();
         }
         let today = now().date_naive();
-        let totals = || aggregates::read(&db, today);
+        let totals = || aggregates::read(db, today);
         assert_eq!(totals().await.unwrap().1, 3);
 
-        Migrator::down(&db, Some(1)).await.unwrap();
+        Migrator::down(db, Some(1)).await.unwrap();
         assert_eq!(totals().await.unwrap().1, 3);
-        hits::record(&db, visit(Uuid::now_v7())).await.unwrap();
-        Migrator::up(&db, None).await.unwrap();
+        hits::record(db, visit(Uuid::now_v7())).await.unwrap();
+        Migrator::up(db, None).await.unwrap();
         assert_eq!(totals().await.unwrap().1, 4);
         // A visitor seen before both rebuilds is still known: coming back adds a hit, not a
         // person.
-        hits::record(&db, visit(first)).await.unwrap();
+        hits::record(db, visit(first)).await.unwrap();
         let (days, people) = totals().await.unwrap();
         assert_eq!((days.get(&today), people), (Some(&5), 4));
-        drop(db);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 }

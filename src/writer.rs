@@ -308,7 +308,7 @@ mod tests {
     use super::*;
     use crate::services::aggregates;
     use crate::services::links::{self, NewLink};
-    use crate::test_support::{memory_db, user};
+    use crate::test_support::{file_db, memory_db, user};
     use sea_orm::{EntityTrait, PaginatorTrait};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,16 +322,11 @@ mod tests {
     /// batch as one script: a refused row rolls its script back, and the retry stores the rest.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_writer_s_own_sqlite_connection_rolls_back_a_failed_batch() {
-        let path = std::env::temp_dir().join(format!("hype-writer-{}.db", Uuid::new_v4()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = crate::db::connect(&url, false).await.unwrap();
-        let own = crate::db::writer_connection(&db).await.unwrap();
+        let file = file_db().await;
+        let own = crate::db::writer_connection(&file.db).await.unwrap();
         let own = own.expect("a file database gives the writer its own connection");
         let writer = HitWriter::start_exclusive(own, Health::default(), WriterOptions::default());
-        two_hundred_hits_four_refused(db, writer).await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        two_hundred_hits_four_refused(file.db.clone(), writer).await;
     }
 
     /// A batch that outlives `commit_timeout` is answered 503, and its transaction must not
@@ -339,14 +334,13 @@ mod tests {
     /// lock, and every sign-up and confirmation on the pages would fail until the next visit.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_timed_out_batch_leaves_the_database_writable() {
-        let path = std::env::temp_dir().join(format!("hype-writer-{}.db", Uuid::new_v4()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = crate::db::connect(&url, false).await.unwrap();
-        let owner = user(&db, "owner").await;
-        let link = links::create(&db, owner.id, NewLink::default())
+        let file = file_db().await;
+        let db = &file.db;
+        let owner = user(db, "owner").await;
+        let link = links::create(db, owner.id, NewLink::default())
             .await
             .unwrap();
-        let own = crate::db::writer_connection(&db).await.unwrap().unwrap();
+        let own = crate::db::writer_connection(db).await.unwrap().unwrap();
         let options = WriterOptions {
             // Too short for any commit: the batch is given up while SQLite is running it.
             commit_timeout: Duration::from_micros(1),
@@ -364,16 +358,13 @@ mod tests {
 
         // The pages can still write, well within SQLite's 5 s busy timeout.
         let started = std::time::Instant::now();
-        user(&db, "newcomer").await;
+        user(db, "newcomer").await;
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "a page's write waited {:?} for the hit writer's lock",
             started.elapsed()
         );
         drop(writer);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 
     async fn two_hundred_hits_four_refused(db: DatabaseConnection, writer: HitWriter) {
