@@ -8,5 +8,6 @@ mod claims;
 mod cli;
 mod faults;
 mod links;
+mod migrations;
 mod ref_links;
 mod site;
