@@ -229,6 +229,23 @@ pub fn bare_client() -> Client {
 
 pub const PASSWORD: &str = "password123";
 
+/// A user (an administrator if `is_admin`) with [`PASSWORD`], arranged directly through the core.
+pub async fn create_user(
+    db: &sea_orm::DatabaseConnection,
+    username: &str,
+    is_admin: bool,
+) -> hype::entities::users::Model {
+    hype::services::users::create(
+        db,
+        &Username::parse(username).expect("username"),
+        None,
+        &Password::parse(PASSWORD).expect("password"),
+        is_admin,
+    )
+    .await
+    .expect("user")
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
@@ -273,28 +290,12 @@ impl TestApp {
 
     /// Arranges a user directly through the core.
     pub async fn user(&self, username: &str) -> hype::entities::users::Model {
-        hype::services::users::create(
-            &self.state.db,
-            &Username::parse(username).expect("username"),
-            None,
-            &Password::parse(PASSWORD).expect("password"),
-            false,
-        )
-        .await
-        .expect("user")
+        create_user(&self.state.db, username, false).await
     }
 
     /// Arranges an administrator.
     pub async fn admin(&self, username: &str) -> hype::entities::users::Model {
-        hype::services::users::create(
-            &self.state.db,
-            &Username::parse(username).expect("username"),
-            None,
-            &Password::parse(PASSWORD).expect("password"),
-            true,
-        )
-        .await
-        .expect("admin")
+        create_user(&self.state.db, username, true).await
     }
 
     /// A signed-in browser for `username`.

@@ -8,27 +8,18 @@ use crate::on_both_databases;
 use hype::entities::referral_hits;
 use hype::services::hits::{self, NewHit};
 use hype::services::links::{self, NewLink};
-use hype::services::{aggregates, now, users};
-use hype::types::{Password, Username};
+use hype::services::{aggregates, now};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 on_both_databases!(the_last_migration_rolls_back_and_forward_keeping_the_counts);
 
-async fn person(db: &sea_orm::DatabaseConnection, name: &str) -> hype::entities::users::Model {
-    let name = Username::parse(name).unwrap();
-    let password = Password::parse(PASSWORD).unwrap();
-    users::create(db, &name, None, &password, false)
-        .await
-        .unwrap()
-}
-
 async fn the_last_migration_rolls_back_and_forward_keeping_the_counts(db: Db) {
     let database = TestDatabase::create(&db).await;
     let db = &hype::db::connect(&database.url, false).await.unwrap();
-    let owner = person(db, "owner").await;
-    let friend = person(db, "friend").await;
+    let owner = create_user(db, "owner", false).await;
+    let friend = create_user(db, "friend", false).await;
     let link = links::create(db, owner.id, NewLink::default())
         .await
         .unwrap();
