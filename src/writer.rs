@@ -309,7 +309,7 @@ mod tests {
     use crate::services::aggregates;
     use crate::services::links::{self, NewLink};
     use crate::test_support::{file_db, memory_db, user};
-    use sea_orm::{EntityTrait, PaginatorTrait};
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_hits_share_commits_and_a_bad_one_fails_alone() {
@@ -342,11 +342,16 @@ mod tests {
             .unwrap();
         let own = crate::db::writer_connection(db).await.unwrap().unwrap();
         let options = WriterOptions {
-            // Too short for any commit: the batch is given up while SQLite is running it.
-            commit_timeout: Duration::from_micros(1),
+            commit_timeout: Duration::from_millis(100),
             ..WriterOptions::default()
         };
         let writer = HitWriter::start_exclusive(own, Health::default(), options);
+        // Another connection holds the write lock until every visit has been answered, so no
+        // batch can commit: each waits in SQLite's busy handler until the timeout gives it up.
+        let lock = db.begin().await.unwrap();
+        lock.execute_unprepared("UPDATE site_counts SET value = value")
+            .await
+            .unwrap();
         let hits = (0..200).map(|_| {
             writer.record(NewHit {
                 link_id: link.id,
@@ -355,6 +360,7 @@ mod tests {
         });
         let answers = futures_util::future::join_all(hits).await;
         assert!(answers.iter().all(|a| a == &Err(WriteError::Unavailable)));
+        lock.rollback().await.unwrap();
 
         // The pages can still write, well within SQLite's 5 s busy timeout.
         let started = std::time::Instant::now();
