@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 bench/wasm.sh
 bench/ref.sh
 bench/floor.sh
+bench/cpu.sh
 bench/pages.sh
 DATABASE_URL="${PG_ADMIN_URL%/*}/hype_bench_pages" bench/pages.sh
 bench/faults.sh
