@@ -64,12 +64,7 @@ nginx_rps=${nginx%% *}
 
 declare -A ref
 for kind in sqlite postgres; do
-  export DATABASE_URL
-  DATABASE_URL=$(fresh_db "$kind" hype_bench_cpu)
-  "$BIN" migrate >/dev/null
-  seed_link
-  HYPE_ADDR=127.0.0.1:3391 "$BIN" serve & pid=$!
-  wait_port 3391
+  serve_fresh "$kind" hype_bench_cpu 3391
   server_pid() { echo "$pid"; }
   if [ "$kind" = sqlite ]; then
     nohit=$(measure http://127.0.0.1:3391/ref/no-such-link server_pid no_pids)

@@ -53,6 +53,16 @@ seed_link() {
   "$BIN" create-link bench-owner bench >/dev/null
 }
 
+# hype-server on a fresh database holding the link `bench`; sets DATABASE_URL and pid.
+serve_fresh() { # kind name port
+  export DATABASE_URL
+  DATABASE_URL=$(fresh_db "$1" "$2")
+  "$BIN" migrate >/dev/null
+  seed_link
+  HYPE_ADDR="127.0.0.1:$3" "$BIN" serve & pid=$!
+  wait_port "$3"
+}
+
 sql() { # DATABASE_URL query -> the first column of the first row
   local url=$1 query=$2
   if [[ "$url" == postgres* ]]; then

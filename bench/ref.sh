@@ -16,12 +16,7 @@ read -r _ _ nginx_rps nginx_p99 < <(wrk_summary "$BENCH_DIR/wrk-nginx.txt")
 result "nginx return 302, req/s (p99 ${nginx_p99} ms)" "reference" "$nginx_rps" pass
 
 for kind in sqlite postgres; do
-  export DATABASE_URL
-  DATABASE_URL=$(fresh_db "$kind" hype_bench_ref)
-  "$BIN" migrate >/dev/null
-  seed_link
-  HYPE_ADDR=127.0.0.1:3391 "$BIN" serve & pid=$!
-  wait_port 3391
+  serve_fresh "$kind" hype_bench_ref 3391
   idle=$(rss_mb "$pid")
   if [ "$kind" = sqlite ]; then
     # The same stack answering a redirect that stores nothing (an unknown identifier): how
