@@ -62,16 +62,18 @@ nginx=$(measure http://127.0.0.1:3390/ref/bench "pgrep -x nginx" no_pids)
 nginx_stop
 nginx_rps=${nginx%% *}
 
+server_pid() { echo "$pid"; }
 declare -A ref
 for kind in sqlite postgres; do
-  serve_fresh "$kind" hype_bench_cpu 3391
-  server_pid() { echo "$pid"; }
+  bench_db "$kind" hype_bench_cpu
+  serve_on 3391
   if [ "$kind" = sqlite ]; then
     nohit=$(measure http://127.0.0.1:3391/ref/no-such-link server_pid no_pids)
-    ref[$kind]=$(measure http://127.0.0.1:3391/ref/bench server_pid no_pids)
+    db=no_pids
   else
-    ref[$kind]=$(measure http://127.0.0.1:3391/ref/bench server_pid postgres_pids)
+    db=postgres_pids
   fi
+  ref[$kind]=$(measure http://127.0.0.1:3391/ref/bench server_pid $db)
   kill -TERM "$pid"
   wait "$pid" || true
 done

@@ -19,11 +19,10 @@ checks=("$@")
 port=3392
 url="http://127.0.0.1:$port"
 
-start_server() { HYPE_ADDR=127.0.0.1:$port "$BIN" serve 2>>"$BENCH_DIR/faults-server.log" & pid=$!; wait_port $port; }
+start_server() { serve_on $port "$BENCH_DIR/faults-server.log"; }
 
 crash() {
-  export DATABASE_URL; DATABASE_URL=$(fresh_db sqlite faults-crash)
-  "$BIN" migrate >/dev/null; seed_link
+  bench_db sqlite faults-crash
   local lost=0 integrity=ok restarts=0 seen_total=0
   for round in $(seq 10); do
     start_server && restarts=$((restarts + 1))
@@ -45,8 +44,7 @@ crash() {
 }
 
 term() {
-  export DATABASE_URL; DATABASE_URL=$(fresh_db sqlite faults-term)
-  "$BIN" migrate >/dev/null; seed_link; start_server
+  bench_db sqlite faults-term; start_server
   wrk -t2 -c32 -d10s "$url/ref/bench" > "$BENCH_DIR/wrk-term.txt" 2>&1 & local load=$!
   sleep 3
   local t0; t0=$(date +%s.%N)
@@ -61,8 +59,7 @@ term() {
 }
 
 overload() {
-  export DATABASE_URL; DATABASE_URL=$(fresh_db sqlite faults-overload)
-  "$BIN" migrate >/dev/null; seed_link
+  bench_db sqlite faults-overload
   HYPE_HIT_QUEUE=64 start_server
   wrk -t2 -c32 -d5s "$url/ref/bench" > "$BENCH_DIR/wrk-base.txt"
   read -r _ _ base_rps _ < <(wrk_summary "$BENCH_DIR/wrk-base.txt")
@@ -84,8 +81,7 @@ overload() {
 }
 
 limit() {
-  export DATABASE_URL; DATABASE_URL=$(fresh_db sqlite faults-limit)
-  "$BIN" migrate >/dev/null; seed_link
+  bench_db sqlite faults-limit
   HYPE_REF_RATE_LIMIT=50/50 HYPE_TRUSTED_PROXIES=127.0.0.1 start_server
   wrk -t2 -c16 -d5s -H 'X-Forwarded-For: 203.0.113.7' "$url/ref/bench" > "$BENCH_DIR/wrk-limit.txt" & local load=$!
   sleep 1
@@ -107,8 +103,7 @@ outage() {
   if [ -z "$cluster" ]; then
     result "PostgreSQL outage" "quick 503, recovery ≤ 10 s" "no local cluster to stop" FAIL; return
   fi
-  export DATABASE_URL; DATABASE_URL=$(fresh_db postgres hype_bench_outage)
-  "$BIN" migrate >/dev/null; seed_link; start_server
+  bench_db postgres hype_bench_outage; start_server
   wrk -t2 -c16 -d30s "$url/ref/bench" > "$BENCH_DIR/wrk-outage.txt" 2>&1 & local load=$!
   sleep 3
   pg_ctlcluster --skip-systemctl-redirect "$cluster" main stop -m fast

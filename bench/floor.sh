@@ -51,9 +51,8 @@ PY
 
 # SQLite alone, on hype's schema, and into the bare table: one line per size, "size median
 # bare-median pages-per-commit".
-sqlite_url=$(fresh_db sqlite hype_bench_floor)
-DATABASE_URL="$sqlite_url" "$BIN" migrate >/dev/null
-DATABASE_URL="$sqlite_url" seed_link
+bench_db sqlite hype_bench_floor
+sqlite_url=$DATABASE_URL
 declare -A sqlite_alone sqlite_bare sqlite_pages
 cat > "$BENCH_DIR/floor-sqlite.py" <<'PY'
 import datetime, os, sqlite3, sys, time
@@ -127,9 +126,8 @@ done \
   < <(python3 "$BENCH_DIR/floor-sqlite.py" "$sqlite_url" $sizes)
 
 # PostgreSQL alone, on hype's schema.
-pg_url=$(fresh_db postgres hype_bench_floor)
-DATABASE_URL="$pg_url" "$BIN" migrate >/dev/null
-DATABASE_URL="$pg_url" seed_link
+bench_db postgres hype_bench_floor
+pg_url=$DATABASE_URL
 link_id=$(sql "$pg_url" "SELECT id FROM referral_links WHERE identifier = 'bench'")
 sql "$pg_url" "CREATE TABLE floor_bare (LIKE referral_hits)" >/dev/null
 pgbench_median() { # script -> the median transaction time in µs, one client for $seconds s
@@ -171,10 +169,7 @@ done
 # hype: the writer's timings under load with as many connections as the batch size.
 declare -A hype_sqlite hype_pg
 for kind in sqlite postgres; do
-  export DATABASE_URL
-  DATABASE_URL=$(fresh_db "$kind" hype_bench_floor_hype)
-  "$BIN" migrate >/dev/null
-  seed_link
+  bench_db "$kind" hype_bench_floor_hype
   for size in $sizes; do
     NO_COLOR=1 RUST_LOG=error,hype::writer=debug HYPE_ADDR=127.0.0.1:3392 "$BIN" serve \
       > "$BENCH_DIR/floor-serve.log" 2>&1 & pid=$!

@@ -53,14 +53,23 @@ seed_link() {
   "$BIN" create-link bench-owner bench >/dev/null
 }
 
-# hype-server on a fresh database holding the link `bench`; sets DATABASE_URL and pid.
-serve_fresh() { # kind name port
+# A fresh database, migrated and holding the link `bench`, as DATABASE_URL (exported).
+bench_db() { # kind name
   export DATABASE_URL
   DATABASE_URL=$(fresh_db "$1" "$2")
   "$BIN" migrate >/dev/null
   seed_link
-  HYPE_ADDR="127.0.0.1:$3" "$BIN" serve & pid=$!
-  wait_port "$3"
+}
+
+# hype-server on DATABASE_URL, answering on the port once this returns; sets pid.
+serve_on() { # port [file its stderr is appended to]
+  if [ -n "${2:-}" ]; then
+    HYPE_ADDR="127.0.0.1:$1" "$BIN" serve 2>>"$2" &
+  else
+    HYPE_ADDR="127.0.0.1:$1" "$BIN" serve &
+  fi
+  pid=$!
+  wait_port "$1"
 }
 
 sql() { # DATABASE_URL query -> the first column of the first row

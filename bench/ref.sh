@@ -16,7 +16,8 @@ read -r _ _ nginx_rps nginx_p99 < <(wrk_summary "$BENCH_DIR/wrk-nginx.txt")
 result "nginx return 302, req/s (p99 ${nginx_p99} ms)" "reference" "$nginx_rps" pass
 
 for kind in sqlite postgres; do
-  serve_fresh "$kind" hype_bench_ref 3391
+  bench_db "$kind" hype_bench_ref
+  serve_on 3391
   idle=$(rss_mb "$pid")
   if [ "$kind" = sqlite ]; then
     # The same stack answering a redirect that stores nothing (an unknown identifier): how
