@@ -40,7 +40,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = crate::api::codec::JsonText;
+    type Encoder = crate::codec::JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

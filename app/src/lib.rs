@@ -2,6 +2,7 @@
 //! hype's web UI: the HTML shell, the router and the pages. Server functions live in `api`,
 //! wire types in `models`; with the `hydrate` feature this crate is the browser's wasm.
 pub mod api;
+pub mod codec;
 pub mod components;
 pub mod error;
 pub mod models;

@@ -17,6 +17,8 @@ pub struct LinkView {
     /// The full shareable URL.
     pub url: String,
     pub disabled: bool,
+    /// Disabled by an admin: its owner can't enable it.
+    pub disabled_by_admin: bool,
     pub hits: i64,
     pub visitors: i64,
     pub signups: i64,
@@ -103,16 +105,16 @@ impl HitQuery {
     }
 }
 
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// Bytes a query value keeps as they are (RFC 3986's unreserved characters).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `value` percent-encoded for a URL query.
+pub fn encode(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

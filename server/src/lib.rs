@@ -24,7 +24,6 @@ use std::task::Poll;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
-use tower_sessions::ExpiredDeletion;
 
 pub use config::Config;
 
@@ -45,7 +44,7 @@ impl Application {
             .await
             .context("loading the site's secret key")?;
         let store = sessions::Store::new(&state.db)?;
-        spawn_session_cleanup(store.clone());
+        sessions::spawn_cleanup(store.clone());
         let router = router(state.clone(), store, &config);
         let listener = TcpListener::bind(config.addr)
             .await
@@ -81,7 +80,7 @@ impl Application {
 }
 
 /// The whole site: Leptos pages and server functions, `/ref`, static files, and the layers
-/// (outermost first): tracing, database-down answers, API error statuses, cross-site guard,
+/// (outermost first): tracing, security headers, database-down answers, API error statuses, cross-site guard,
 /// sessions + auth, claim, `?ref=`. (An anonymous `/ref` visit is answered before it: [`Site`].)
 pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -124,6 +123,7 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
             state.clone(),
             layers::ref_param_redirect,
         ))
+        .layer(axum::middleware::from_fn(admin_pages))
         .layer(from_fn_with_state(
             state.clone(),
             layers::claim_visitor_hits,
@@ -131,8 +131,69 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
         .layer(auth::layer(&state.db, store, &state.config))
         .layer(from_fn_with_state(state.clone(), csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(api_error_status))
-        .layer(from_fn_with_state(state, database_unavailable))
+        .layer(from_fn_with_state(state.clone(), database_unavailable))
+        .layer(from_fn_with_state(
+            state.config.secure_cookies(),
+            security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Headers every answer of the router carries: browsers must not guess a content type, no
+/// other site may frame a page (clickjacking a Confirm button), a full Referer goes only to
+/// the site itself, and over https browsers are told to stay on https. A handler that set one
+/// of them itself keeps its own.
+async fn security_headers(
+    axum::extract::State(https): axum::extract::State<bool>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::{header, HeaderValue};
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    response
+}
+
+/// The admin pages answer with the status they show: a visitor who is not signed in is sent
+/// to log in (and brought back afterwards), a signed-in user who is not an admin gets the
+/// "Admins only" page as a 403. (Each admin server function checks for itself as well.)
+async fn admin_pages(
+    auth: hype::web::auth::AuthSession,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::{Method, StatusCode};
+    use axum::response::{IntoResponse, Redirect};
+    let path = request.uri().path();
+    let is_admin_page = (path == "/admin" || path.starts_with("/admin/")) && !path.contains('.');
+    if !is_admin_page || !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    match &auth.user {
+        None => {
+            let here = request.uri().path_and_query().map_or(path, |p| p.as_str());
+            let here: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            Redirect::to(&format!("/login?next={here}")).into_response()
+        }
+        Some(user) if !user.is_admin => {
+            let mut response = next.run(request).await;
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            response
+        }
+        Some(_) => next.run(request).await,
+    }
 }
 
 /// The site as served. `/ref/{identifier}` from a visitor without a session cookie is answered
@@ -271,17 +332,6 @@ async fn api_error_status(
         }
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
-fn spawn_session_cleanup(store: sessions::Store) {
-    tokio::spawn(async move {
-        if let Err(error) = store
-            .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
-            .await
-        {
-            tracing::error!(%error, "expired-session cleanup stopped");
-        }
-    });
 }
 
 async fn shutdown_signal() {

@@ -10,6 +10,8 @@ pub struct Model {
     pub user_id: Option<i32>,
     pub label: String,
     pub disabled: bool,
+    /// Disabled by an admin: only an admin can enable it again.
+    pub disabled_by_admin: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -125,6 +125,18 @@ pub fn parse_query(get: impl Fn(&str) -> Option<String>) -> Result<(HitFilter, P
             })
             .transpose()
     };
+    for (key, what) in [
+        ("link", "link"),
+        ("referrer", "referrer"),
+        ("hit_user", "hit user"),
+        ("q", "search"),
+    ] {
+        if get(key).is_some_and(|v| v.contains('\0')) {
+            return Err(Error::invalid(format!(
+                "The {what} filter can't contain a NUL character."
+            )));
+        }
+    }
     let filter = HitFilter {
         link: get("link"),
         referrer: get("referrer"),
@@ -263,7 +275,9 @@ fn hits_query(backend: sea_orm::DatabaseBackend, filter: &HitFilter) -> SelectSt
         }
     }
     if let Some(text) = given(&filter.text) {
-        let pattern = super::like_pattern(text.trim());
+        // `parse_query` refuses a NUL; should one come another way, an empty pattern matches
+        // no stored text, as a NUL would not.
+        let pattern = super::like_pattern(text.trim()).unwrap_or_default();
         query.cond_where(
             Cond::any()
                 .add(super::ilike(

@@ -231,7 +231,7 @@ pub async fn claim<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The hit that wins attribution for `user_id`: among their claimed hits inside the window,
-/// on a link that has an owner other than them, the latest (or earliest, by the model).
+/// on an enabled link that has an owner other than them, the latest (or earliest, by the model).
 pub async fn winning_hit_for_user(
     db: &impl ConnectionTrait,
     config: &HypeConfig,
@@ -243,7 +243,9 @@ pub async fn winning_hit_for_user(
         .filter(referral_hits::Column::HitUserId.eq(user_id))
         .filter(referral_hits::Column::CreatedAt.gte(since))
         .filter(referral_links::Column::UserId.is_not_null())
-        .filter(referral_links::Column::UserId.ne(user_id));
+        .filter(referral_links::Column::UserId.ne(user_id))
+        // A disabled link earns nothing new; its hits stay recorded.
+        .filter(referral_links::Column::Disabled.eq(false));
     let query = match config.attribution_model {
         AttributionModel::LastClick => query
             .order_by_desc(referral_hits::Column::CreatedAt)
@@ -271,7 +273,8 @@ pub async fn referrer_for_visitor(
         .join(JoinType::InnerJoin, referral_links::Relation::Hits.def())
         .filter(referral_hits::Column::VisitorId.eq(visitor_id))
         .filter(referral_hits::Column::HitUserId.is_null())
-        .filter(referral_hits::Column::CreatedAt.gte(since));
+        .filter(referral_hits::Column::CreatedAt.gte(since))
+        .filter(referral_links::Column::Disabled.eq(false));
     let query = match config.attribution_model {
         AttributionModel::LastClick => query.order_by_desc(referral_hits::Column::CreatedAt),
         AttributionModel::FirstClick => query.order_by_asc(referral_hits::Column::CreatedAt),

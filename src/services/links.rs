@@ -4,8 +4,8 @@ use crate::error::{Error, Result};
 use crate::types::Identifier;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 
 pub const MAX_LABEL_CHARS: usize = 100;
@@ -131,24 +131,56 @@ pub async fn list_for_user(
         .await?)
 }
 
-/// Disables or re-enables one of `owner_id`'s links.
+/// Disables or re-enables one of `owner_id`'s links; the audit log records it. A link an admin
+/// disabled stays disabled until an admin enables it.
 ///
-/// Errors: `NotFound` when the link does not exist or belongs to someone else.
-pub async fn set_disabled(
-    db: &impl ConnectionTrait,
+/// Errors: `NotFound` when the link does not exist or belongs to someone else; `Conflict` for
+/// enabling a link an admin disabled.
+pub async fn set_disabled<C>(
+    db: &C,
     owner_id: i32,
     link_id: i32,
     disabled: bool,
-) -> Result<referral_links::Model> {
+) -> Result<referral_links::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let mut update = referral_links::Entity::update_many()
+        .col_expr(referral_links::Column::Disabled, Expr::value(disabled))
+        .col_expr(referral_links::Column::UpdatedAt, Expr::value(super::now()))
+        .filter(referral_links::Column::Id.eq(link_id))
+        .filter(referral_links::Column::UserId.eq(owner_id));
+    if !disabled {
+        // In the statement itself, so an admin's disabling at the same moment wins.
+        update = update.filter(referral_links::Column::DisabledByAdmin.eq(false));
+    }
+    let changed = update.exec(&txn).await?.rows_affected;
     let link = referral_links::Entity::find_by_id(link_id)
         .filter(referral_links::Column::UserId.eq(owner_id))
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| Error::NotFound("No such link among yours.".into()))?;
-    let mut active = link.into_active_model();
-    active.disabled = Set(disabled);
-    active.updated_at = Set(super::now());
-    Ok(active.update(db).await?)
+    if changed == 0 {
+        return Err(Error::Conflict(
+            "An admin disabled this link: only an admin can enable it again.".into(),
+        ));
+    }
+    super::audit::record(
+        &txn,
+        owner_id,
+        if disabled {
+            "disable_link"
+        } else {
+            "enable_link"
+        },
+        "referral_links",
+        link_id,
+        "by its owner",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(link)
 }
 
 /// A link as the admin list shows it.
@@ -200,7 +232,7 @@ pub async fn search(
         .limit(limit);
     let query = query.trim();
     if !query.is_empty() {
-        let pattern = super::like_pattern(query);
+        let pattern = super::like_pattern(query)?;
         select.cond_where(
             Cond::any()
                 .add(super::ilike(
@@ -224,7 +256,8 @@ pub async fn search(
     )
 }
 
-/// An admin disables or re-enables any link; the audit log records it.
+/// An admin disables or re-enables any link; the audit log records it. A link an admin
+/// disabled can be enabled again only by an admin.
 pub async fn admin_set_disabled<C>(
     db: &C,
     admin_id: i32,
@@ -237,6 +270,10 @@ where
     let txn = db.begin().await?;
     let changed = referral_links::Entity::update_many()
         .col_expr(referral_links::Column::Disabled, Expr::value(disabled))
+        .col_expr(
+            referral_links::Column::DisabledByAdmin,
+            Expr::value(disabled),
+        )
         .col_expr(referral_links::Column::UpdatedAt, Expr::value(super::now()))
         .filter(referral_links::Column::Id.eq(link_id))
         .exec(&txn)

@@ -22,7 +22,13 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// `%text%` for a case-insensitive LIKE, with `%`, `_` and `\` in `text` matched literally.
-pub(crate) fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> crate::error::Result<String> {
+    if text.contains('\0') {
+        // PostgreSQL refuses NUL in text outright, and no stored text holds one.
+        return Err(crate::Error::invalid(
+            "Search text can't contain a NUL character.",
+        ));
+    }
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.to_lowercase().chars() {
@@ -32,7 +38,7 @@ pub(crate) fn like_pattern(text: &str) -> String {
         out.push(c);
     }
     out.push('%');
-    out
+    Ok(out)
 }
 
 /// `lower(expr) LIKE pattern ESCAPE '\'`, the same on SQLite and PostgreSQL.

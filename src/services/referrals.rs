@@ -13,7 +13,8 @@ use sea_orm::{
 
 /// Suspected self-referral: the new user shares an address with the referrer.
 pub const FLAG_SAME_IP: &str = "same_ip";
-/// Suspected self-referral: the winning hit was made by the link's owner.
+/// Suspected self-referral: the winning hit came from the link owner's own browser — a visitor
+/// id the owner signed in with (some of that visitor's hits are claimed by the owner).
 pub const FLAG_OWNER_HIT: &str = "owner_hit";
 
 /// Records the referral of a just-signed-up user, if any of their claimed hits wins the
@@ -70,8 +71,16 @@ async fn flags_for(
         return Ok(String::new());
     };
     let mut flags = Vec::new();
-    if hit.hit_user_id == Some(referrer_id) {
-        flags.push(FLAG_OWNER_HIT);
+    if let Some(visitor) = hit.visitor_id {
+        let owners_browser = referral_hits::Entity::find()
+            .filter(referral_hits::Column::VisitorId.eq(visitor))
+            .filter(referral_hits::Column::HitUserId.eq(referrer_id))
+            .one(db)
+            .await?
+            .is_some();
+        if owners_browser {
+            flags.push(FLAG_OWNER_HIT);
+        }
     }
     let referred = users::Entity::find_by_id(referred_id).one(db).await?;
     let referrer = users::Entity::find_by_id(referrer_id).one(db).await?;
@@ -348,10 +357,13 @@ where
     Ok(Outcome::Changed)
 }
 
-/// Confirms the referral behind a hit from the hits browser: the hit's user's referral, created
-/// from this hit when they have none (a user is referred at most once).
+/// Confirms the referral behind a hit from the hits browser: the referral whose winning hit is
+/// this hit, created from it when the hit's user has no referral yet (a user is referred at
+/// most once).
 ///
-/// Errors: `Conflict` when the hit has no user, or its link no owner other than that user.
+/// Errors: `Conflict` when the hit has no user, when its link is disabled or has no owner other
+/// than that user, and when the user's referral was won by another hit (confirming it from
+/// here would credit whoever that hit's link belongs to).
 pub async fn confirm_hit<C>(
     db: &C,
     hit_id: uuid::Uuid,
@@ -370,15 +382,28 @@ where
     let user_id = hit.hit_user_id.ok_or_else(|| {
         Error::Conflict("This hit has no user yet: only a claimed hit can be confirmed.".into())
     })?;
-    let owner = link
-        .and_then(|l| l.user_id)
-        .filter(|owner| *owner != user_id);
     let referral = match find_for_referred(db, user_id).await? {
-        Some(referral) => referral,
+        Some(referral) if referral.referral_hit_id == Some(hit.id) => referral,
+        Some(_) => {
+            return Err(Error::Conflict(
+                "This user's referral was won by another of their hits: confirm it from the \
+                 Referrals page, where its referrer is shown."
+                    .into(),
+            ))
+        }
         None => {
-            let owner = owner.ok_or_else(|| {
-                Error::Conflict("This hit's link has no owner other than its visitor.".into())
-            })?;
+            let link = link.ok_or_else(|| Error::NotFound("This hit's link is gone.".into()))?;
+            if link.disabled {
+                return Err(Error::Conflict(
+                    "This hit's link is disabled: it earns no new referral.".into(),
+                ));
+            }
+            let owner = link
+                .user_id
+                .filter(|owner| *owner != user_id)
+                .ok_or_else(|| {
+                    Error::Conflict("This hit's link has no owner other than its visitor.".into())
+                })?;
             let flags = flags_for(db, user_id, Some(owner), &hit).await?;
             referrals::Entity::insert(referrals::ActiveModel {
                 referred_user_id: Set(user_id),
@@ -397,9 +422,17 @@ where
             .do_nothing()
             .exec(db)
             .await?;
+            // Another request may have recorded this user's referral in the meantime.
             find_for_referred(db, user_id)
                 .await?
-                .ok_or_else(|| Error::Internal("the new referral vanished".into()))?
+                .filter(|referral| referral.referral_hit_id == Some(hit.id))
+                .ok_or_else(|| {
+                    Error::Conflict(
+                        "This user's referral was just recorded from another hit: confirm it \
+                         from the Referrals page."
+                            .into(),
+                    )
+                })?
         }
     };
     confirm(db, referral.id, admin_id, override_flags, reward).await

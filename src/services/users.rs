@@ -63,6 +63,10 @@ pub async fn find_by_username(
     db: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<users::Model>> {
+    // No username holds a NUL (and PostgreSQL refuses one in a query's text).
+    if username.contains('\0') {
+        return Ok(None);
+    }
     Ok(users::Entity::find()
         .filter(
             Expr::expr(Func::lower(Expr::col(users::Column::Username)))
@@ -73,6 +77,9 @@ pub async fn find_by_username(
 }
 
 async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<users::Model>> {
+    if email.contains('\0') {
+        return Ok(None);
+    }
     Ok(users::Entity::find()
         .filter(
             Expr::expr(Func::lower(Expr::col(users::Column::Email)))
@@ -140,7 +147,7 @@ pub async fn search(
         .limit(limit);
     let query = query.trim().to_lowercase();
     if !query.is_empty() {
-        let pattern = super::like_pattern(&query);
+        let pattern = super::like_pattern(&query)?;
         find = find.filter(
             sea_orm::Condition::any()
                 .add(super::ilike(Expr::col(users::Column::Username), &pattern))
@@ -151,7 +158,8 @@ pub async fn search(
 }
 
 /// Grants or revokes admin rights. The last admin can't be revoked: the count of admins is a
-/// condition of the update statement itself, so two revocations at once can't both pass it.
+/// condition of the update statement itself, taken after every admin row is locked, so two
+/// revocations at once can't both pass it.
 ///
 /// Errors: `NotFound`; `Conflict` for the last admin.
 pub async fn set_admin<C>(db: &C, actor: i32, user_id: i32, is_admin: bool) -> Result<users::Model>
@@ -159,6 +167,17 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let txn = db.begin().await?;
+    if !is_admin && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Under READ COMMITTED the count below reads a snapshot taken when its statement
+        // starts: two revocations at once would each count the other admin. Locking every
+        // admin row first makes the second wait for the first, and its count then starts
+        // after the first committed. (SQLite runs one writing transaction at a time.)
+        txn.execute(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT id FROM users WHERE is_admin ORDER BY id FOR UPDATE",
+        ))
+        .await?;
+    }
     let mut update = users::Entity::update_many()
         .col_expr(users::Column::IsAdmin, Expr::value(is_admin))
         .col_expr(users::Column::UpdatedAt, Expr::value(super::now()))

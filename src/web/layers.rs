@@ -73,7 +73,7 @@ pub async fn claim_visitor_hits(
     next: Next,
 ) -> Response {
     let cookie = match &auth.user {
-        Some(user) => claim_from_headers(&state, user.id, request.headers()).await,
+        Some(user) => claim_from_headers(&state, &auth, user.id, request.headers()).await,
         None => None,
     };
     let mut response = next.run(request).await;
@@ -83,11 +83,17 @@ pub async fn claim_visitor_hits(
     response
 }
 
-/// Claims the hits of the visitor named by the request's cookie for `user_id`. Returns the
-/// `Set-Cookie` that deletes the cookie, or `None` when there was no cookie — or when the
-/// claim failed, so the cookie stays for a later request to retry.
+/// Where the session keeps the visitor id its browser carried when it was signed in: logging
+/// out gives the browser that id back ([`browser_visitor_after_logout`]).
+const BROWSER_VISITOR: &str = "hype.browser_visitor";
+
+/// Claims the hits of the visitor named by the request's cookie for `user_id`, and remembers
+/// that visitor id in the session. Returns the `Set-Cookie` that deletes the cookie, or `None`
+/// when there was no cookie — or when the claim failed, so the cookie stays for a later
+/// request to retry.
 pub async fn claim_from_headers(
     state: &HypeState,
+    auth: &AuthSession,
     user_id: i32,
     headers: &HeaderMap,
 ) -> Option<HeaderValue> {
@@ -97,6 +103,29 @@ pub async fn claim_from_headers(
             tracing::error!(%error, user_id, "claiming a visitor's hits failed");
             return None;
         }
+        if let Err(error) = auth.session.insert(BROWSER_VISITOR, visitor).await {
+            tracing::warn!(%error, "remembering the browser's visitor id failed");
+        }
     }
     Some(delete_cookie(&state.config))
+}
+
+/// Read before logging out: the `Set-Cookie` that gives the browser back the visitor id it
+/// carried into this session, so that the same browser is the same visitor before and after a
+/// sign-in. A referral whose winning hit came from a visitor id the link's owner signed in
+/// with is flagged `owner_hit` (`services::referrals`).
+pub async fn browser_visitor_after_logout(
+    state: &HypeState,
+    auth: &AuthSession,
+) -> Option<HeaderValue> {
+    let visitor = auth
+        .session
+        .get::<uuid::Uuid>(BROWSER_VISITOR)
+        .await
+        .ok()
+        .flatten()?;
+    Some(super::visitor::set_cookie(
+        &state.config,
+        &state.signer.sign(visitor),
+    ))
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// Creates an account, signs it in, claims this browser's referral hits and records who
 /// referred it. Then redirects to "My links".
-#[server(endpoint = "signup", output = crate::api::codec::Json)]
+#[server(endpoint = "signup", output = crate::codec::Json)]
 pub async fn signup(
     username: String,
     password: String,
@@ -37,8 +37,14 @@ pub async fn signup(
 }
 
 /// Signs in with a username and password. One message for an unknown user and a wrong password.
-#[server(endpoint = "login", output = crate::api::codec::Json)]
-pub async fn login(username: String, password: String) -> Result<(), AppError> {
+/// Then goes to `next` when it is a same-site path (the page that asked for a log-in), else to
+/// "My links".
+#[server(endpoint = "login", output = crate::codec::Json)]
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use self::ssr::*;
     use hype::web::auth::Credentials;
     let state = state()?;
@@ -53,24 +59,34 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         .ok_or_else(|| fail(AppError::BadCredentials))?;
     remember_ip(&state, user.id, false).await;
     sign_in(&state, &mut auth, user).await?;
-    leptos_axum::redirect("/links");
+    let target = next
+        .as_deref()
+        .and_then(hype::web::safe_redirect::safe_next)
+        .unwrap_or_else(|| "/links".to_owned());
+    leptos_axum::redirect(&target);
     Ok(())
 }
 
-#[server(endpoint = "logout", output = crate::api::codec::Json)]
+/// Signs out. The browser gets back the visitor id it carried when it signed in.
+#[server(endpoint = "logout", output = crate::codec::Json)]
 pub async fn logout() -> Result<(), AppError> {
     use self::ssr::*;
+    let state = state()?;
     let mut auth = auth().await?;
+    let visitor = hype::web::layers::browser_visitor_after_logout(&state, &auth).await;
     auth.logout().await.map_err(|e| {
         tracing::error!(error = %e, "logout failed");
         fail(AppError::Internal)
     })?;
+    if let Some(cookie) = visitor {
+        append_set_cookie(cookie);
+    }
     leptos_axum::redirect("/");
     Ok(())
 }
 
 /// The signed-in user, if any.
-#[server(endpoint = "current_user", output = crate::api::codec::Json)]
+#[server(endpoint = "current_user", output = crate::codec::Json)]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let auth = self::ssr::auth().await?;
     Ok(auth.user.map(|u| UserView {
@@ -81,7 +97,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
 }
 
 /// The username of whoever would be credited if this browser signed up now.
-#[server(endpoint = "referral_context", output = crate::api::codec::Json)]
+#[server(endpoint = "referral_context", output = crate::codec::Json)]
 pub async fn referral_context() -> Result<Option<String>, AppError> {
     use self::ssr::*;
     let state = state()?;
@@ -134,7 +150,7 @@ mod ssr {
             fail(AppError::Internal)
         })?;
         if let Some(cookie) =
-            hype::web::layers::claim_from_headers(state, user.id, &request_headers()).await
+            hype::web::layers::claim_from_headers(state, auth, user.id, &request_headers()).await
         {
             append_set_cookie(cookie);
         }
@@ -162,6 +178,7 @@ mod from_fields {
             Some(Self {
                 username: f.text("username")?,
                 password: f.text("password")?,
+                next: f.text("next"),
             })
         }
     }

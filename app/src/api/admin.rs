@@ -7,7 +7,7 @@ use crate::models::{
 };
 use leptos::prelude::*;
 
-#[server(endpoint = "admin/overview", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/overview", output = crate::codec::Json)]
 pub async fn admin_overview() -> Result<OverviewView, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
@@ -40,7 +40,7 @@ pub async fn admin_overview() -> Result<OverviewView, AppError> {
 }
 
 /// One page of the hits browser.
-#[server(endpoint = "admin/list_hits", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/list_hits", output = crate::codec::Json)]
 pub async fn list_hits(#[server(default)] query: HitQuery) -> Result<HitPageView, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
@@ -62,7 +62,7 @@ pub async fn list_hits(#[server(default)] query: HitQuery) -> Result<HitPageView
     })
 }
 
-#[server(endpoint = "admin/list_referrals", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/list_referrals", output = crate::codec::Json)]
 pub async fn list_referrals(status: String) -> Result<Vec<ReferralView>, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
@@ -79,7 +79,7 @@ pub async fn list_referrals(status: String) -> Result<Vec<ReferralView>, AppErro
 
 /// Confirms (`confirm`, or `confirm_override` for a flagged one), rejects (`reject`) or
 /// unconfirms (`unconfirm`) one referral. Returns what happened, in words.
-#[server(endpoint = "admin/decide_referral", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/decide_referral", output = crate::codec::Json)]
 pub async fn decide_referral(id: i32, action: String) -> Result<String, AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
@@ -89,7 +89,7 @@ pub async fn decide_referral(id: i32, action: String) -> Result<String, AppError
 
 /// The same decision for several referrals (`ids[0]=…&ids[1]=…`); each is decided on its own,
 /// so one refusal doesn't undo the others.
-#[server(endpoint = "admin/decide_referrals", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/decide_referrals", output = crate::codec::Json)]
 pub async fn decide_referrals(ids: Option<Vec<i32>>, action: String) -> Result<String, AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
@@ -118,7 +118,7 @@ pub async fn decide_referrals(ids: Option<Vec<i32>>, action: String) -> Result<S
 }
 
 /// Confirms the referral behind a claimed hit (creating it when its user has none).
-#[server(endpoint = "admin/confirm_hit", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/confirm_hit", output = crate::codec::Json)]
 pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<String, AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
@@ -135,7 +135,7 @@ pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<Str
     Ok(describe("confirm", 1, outcome_changed(outcome)))
 }
 
-#[server(endpoint = "admin/list_links", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/list_links", output = crate::codec::Json)]
 pub async fn admin_list_links(q: Option<String>) -> Result<Vec<AdminLinkView>, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
@@ -155,7 +155,7 @@ pub async fn admin_list_links(q: Option<String>) -> Result<Vec<AdminLinkView>, A
         .collect())
 }
 
-#[server(endpoint = "admin/set_link_disabled", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/set_link_disabled", output = crate::codec::Json)]
 pub async fn admin_set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
@@ -166,7 +166,7 @@ pub async fn admin_set_link_disabled(id: i32, disabled: bool) -> Result<(), AppE
     Ok(())
 }
 
-#[server(endpoint = "admin/create_link", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/create_link", output = crate::codec::Json)]
 pub async fn admin_create_link(
     username: String,
     identifier: Option<String>,
@@ -198,7 +198,7 @@ pub async fn admin_create_link(
     ))
 }
 
-#[server(endpoint = "admin/list_users", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/list_users", output = crate::codec::Json)]
 pub async fn admin_list_users(q: Option<String>) -> Result<Vec<AdminUserView>, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
@@ -223,7 +223,7 @@ pub async fn admin_list_users(q: Option<String>) -> Result<Vec<AdminUserView>, A
 }
 
 /// Grants or revokes admin rights; the last admin can't be revoked.
-#[server(endpoint = "admin/set_user_admin", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/set_user_admin", output = crate::codec::Json)]
 pub async fn set_user_admin(id: i32, is_admin: bool) -> Result<(), AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
@@ -233,7 +233,7 @@ pub async fn set_user_admin(id: i32, is_admin: bool) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "admin/user_ledger", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/user_ledger", output = crate::codec::Json)]
 pub async fn user_ledger(id: i32) -> Result<LedgerView, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
@@ -244,7 +244,7 @@ pub async fn user_ledger(id: i32) -> Result<LedgerView, AppError> {
     ledger_view(&state, user.id, user.username).await
 }
 
-#[server(endpoint = "admin/list_audit", output = crate::api::codec::Json)]
+#[server(endpoint = "admin/list_audit", output = crate::codec::Json)]
 pub async fn list_audit(before: Option<i32>) -> Result<Vec<AuditView>, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;

@@ -4,7 +4,7 @@ use crate::models::LinkView;
 use leptos::prelude::*;
 
 /// The signed-in user's links, newest first, with their counts.
-#[server(endpoint = "list_links", output = crate::api::codec::Json)]
+#[server(endpoint = "list_links", output = crate::codec::Json)]
 pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
     use crate::api::ssr::*;
     let state = state()?;
@@ -26,6 +26,7 @@ pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
                 identifier: link.identifier,
                 label: link.label,
                 disabled: link.disabled,
+                disabled_by_admin: link.disabled_by_admin,
                 hits: counts.hits,
                 visitors: counts.visitors,
                 signups: counts.signups,
@@ -37,7 +38,7 @@ pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
 }
 
 /// Creates a link; a blank identifier gets a random one.
-#[server(endpoint = "create_link", output = crate::api::codec::Json)]
+#[server(endpoint = "create_link", output = crate::codec::Json)]
 pub async fn create_link(
     identifier: Option<String>,
     label: Option<String>,
@@ -68,7 +69,7 @@ pub async fn create_link(
 }
 
 /// Disables (`disabled = true`) or re-enables one of the caller's links.
-#[server(endpoint = "set_link_disabled", output = crate::api::codec::Json)]
+#[server(endpoint = "set_link_disabled", output = crate::codec::Json)]
 pub async fn set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> {
     use crate::api::ssr::*;
     let state = state()?;

@@ -3,7 +3,7 @@ use crate::error::AppError;
 use crate::models::RewardsView;
 use leptos::prelude::*;
 
-#[server(endpoint = "my_rewards", output = crate::api::codec::Json)]
+#[server(endpoint = "my_rewards", output = crate::codec::Json)]
 pub async fn my_rewards() -> Result<RewardsView, AppError> {
     use crate::api::admin::ssr::{fail, ledger_view, referral_view, require_user, state};
     let state = state()?;

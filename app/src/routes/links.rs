@@ -148,24 +148,40 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
             <td class="num" data-stat="visitors">{link.visitors}</td>
             <td class="num" data-stat="signups">{link.signups}</td>
             <td>
-                <PostForm action=toggle class="inline">
-                    <input type="hidden" name="id" value=link.id/>
-                    <input type="hidden" name="disabled" value=(!link.disabled).to_string()/>
-                    <span class=if link.disabled { "badge off" } else { "badge on" }>
-                        {if link.disabled { "Disabled" } else { "Active" }}
-                    </span>
-                    <button
-                        type="submit"
-                        class="button small ghost"
-                        aria-label=format!(
-                            "{} {name}",
-                            if link.disabled { "Enable" } else { "Disable" },
-                        )
-                    >
-                        {if link.disabled { "Enable" } else { "Disable" }}
-                    </button>
-                </PostForm>
+                {if link.disabled_by_admin {
+                    view! {
+                        <span class="badge off">"Disabled"</span>
+                        <span class="muted small">" by an admin"</span>
+                    }
+                        .into_any()
+                } else {
+                    view! { <ToggleForm link_id=link.id disabled=link.disabled name toggle/> }
+                        .into_any()
+                }}
             </td>
         </tr>
+    }
+}
+
+/// Enable or disable one link, with its state beside the button.
+#[component]
+fn ToggleForm(
+    link_id: i32,
+    disabled: bool,
+    name: String,
+    toggle: ServerAction<SetLinkDisabled>,
+) -> impl IntoView {
+    let verb = if disabled { "Enable" } else { "Disable" };
+    view! {
+        <PostForm action=toggle class="inline">
+            <input type="hidden" name="id" value=link_id/>
+            <input type="hidden" name="disabled" value=(!disabled).to_string()/>
+            <span class=if disabled { "badge off" } else { "badge on" }>
+                {if disabled { "Disabled" } else { "Active" }}
+            </span>
+            <button type="submit" class="button small ghost" aria-label=format!("{verb} {name}")>
+                {verb}
+            </button>
+        </PostForm>
     }
 }

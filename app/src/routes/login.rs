@@ -4,16 +4,20 @@ use crate::components::post_form::PostForm;
 use crate::Session;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let error = form_error(session.login.value());
+    // The page that sent the visitor here to log in, if any: they go back to it afterwards.
+    let next = use_query_map().read_untracked().get("next");
     view! {
         <Title text="Log in — hype"/>
         <section class="card narrow">
             <h1>"Log in"</h1>
             <PostForm action=session.login>
+                {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <label>
                     "Username"
                     <input type="text" name="username" required autocomplete="username"/>

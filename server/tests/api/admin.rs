@@ -17,8 +17,13 @@ on_both_databases!(
     keyset_pages_skip_and_repeat_nothing_while_hits_arrive,
     the_csv_export_streams_the_filtered_hits_to_admins_only,
     the_last_admin_cannot_be_revoked,
+    two_admins_revoking_each_other_at_once_leave_one_admin,
+    confirming_a_hit_never_credits_another_referrer,
     users_see_their_rewards,
     admin_pages_render_for_admins_only,
+    admin_pages_send_visitors_to_log_in_and_back,
+    the_ledger_link_keeps_the_search_intact,
+    a_nul_byte_in_a_log_in_or_a_search_is_refused_plainly,
     stored_strings_are_shown_as_text_never_as_html,
 );
 
@@ -708,7 +713,261 @@ async fn admin_pages_render_for_admins_only(db: Db) {
             page.text().await.unwrap().contains(text),
             "{path} should show {text:?}"
         );
-        let refused = app.get(&user, path).await.text().await.unwrap();
+        let refused = app.get(&user, path).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
+        let refused = refused.text().await.unwrap();
         assert!(refused.contains("Admins only"), "{path} for a non-admin");
     }
+}
+
+async fn admin_pages_send_visitors_to_log_in_and_back(db: Db) {
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let visitor = browser();
+    let response = app.get(&visitor, "/admin/hits?claimed=yes").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/login?next=%2Fadmin%2Fhits%3Fclaimed%3Dyes"
+    );
+
+    // The log-in page carries `next` in its form, and logging in goes there.
+    let page = app
+        .get(&visitor, &location(&response))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"name="next" value="/admin/hits?claimed=yes""#),
+        "{page}"
+    );
+    let logged_in = visitor
+        .post(app.url("/api/login"))
+        .header("Accept", "text/html")
+        .form(&[
+            ("username", "root"),
+            ("password", PASSWORD),
+            ("next", "/admin/hits?claimed=yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged_in.status(), StatusCode::FOUND);
+    assert_eq!(location(&logged_in), "/admin/hits?claimed=yes");
+    let hits = app.get(&visitor, "/admin/hits?claimed=yes").await;
+    assert_eq!(hits.status(), StatusCode::OK);
+
+    // A `next` off the site is ignored.
+    let elsewhere = browser()
+        .post(app.url("/api/login"))
+        .header("Accept", "text/html")
+        .form(&[
+            ("username", "root"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&elsewhere), "/links");
+}
+
+async fn the_ledger_link_keeps_the_search_intact(db: Db) {
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let carol = hype::services::users::create(
+        &app.state.db,
+        &hype::types::Username::parse("carol").unwrap(),
+        hype::types::Email::parse_optional(Some("carol+x@example.com"))
+            .unwrap()
+            .as_ref(),
+        &hype::types::Password::parse(PASSWORD).unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
+    let admin = app.signed_in("root").await;
+    let page = app
+        .get(&admin, "/admin/users?q=%2Bx")
+        .await
+        .text()
+        .await
+        .unwrap();
+    // `+` in a query is a space: unencoded, the link would search for " x" and find nobody.
+    let href = format!("/admin/users?q=%2Bx&amp;user={}", carol.id);
+    assert!(page.contains(&href), "no {href} in {page}");
+}
+
+async fn a_nul_byte_in_a_log_in_or_a_search_is_refused_plainly(db: Db) {
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let login = app
+        .call(
+            &browser(),
+            "login",
+            &[("username", "ro\0ot"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
+    assert!(login.text().await.unwrap().contains("BadCredentials"));
+
+    let admin = app.signed_in("root").await;
+    for (endpoint, field) in [
+        ("admin/list_users", "q"),
+        ("admin/list_links", "q"),
+        ("admin/list_hits", "query[q]"),
+        ("admin/list_hits", "query[referrer]"),
+    ] {
+        let response = app.call(&admin, endpoint, &[(field, "a\0b")]).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{endpoint} {field}"
+        );
+        let body = response.text().await.unwrap();
+        assert!(body.contains("NUL character"), "{endpoint} {field}: {body}");
+    }
+    // The site still answers normally afterwards.
+    assert_eq!(
+        app.call(&admin, "admin/list_users", &[("q", "ro")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+async fn two_admins_revoking_each_other_at_once_leave_one_admin(db: Db) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let app = spawn_app(db).await;
+    let alpha = app.admin("alpha").await;
+    let bravo = app.admin("bravo").await;
+    let db = app.state.db.clone();
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    // On PostgreSQL, hold both rows until both revocations are waiting, so that they overlap.
+    let blocker = if postgres {
+        let txn = db.begin().await.unwrap();
+        txn.execute(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT id FROM users WHERE id IN ({}, {}) FOR UPDATE",
+                alpha.id, bravo.id
+            ),
+        ))
+        .await
+        .unwrap();
+        Some(txn)
+    } else {
+        None
+    };
+    let revoke = |actor: i32, target: i32| {
+        let db = db.clone();
+        tokio::spawn(
+            async move { hype::services::users::set_admin(&db, actor, target, false).await },
+        )
+    };
+    let first = revoke(bravo.id, alpha.id);
+    let second = revoke(alpha.id, bravo.id);
+    if let Some(txn) = blocker {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let waiting = db
+                .query_one(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap();
+            if waiting >= 2 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "both revocations wait"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        txn.commit().await.unwrap();
+    }
+    let results = [first.await.unwrap(), second.await.unwrap()];
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(hype::Error::Conflict(m)) if m.contains("last admin"))),
+        "{results:?}"
+    );
+    let admins = hype::entities::users::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.is_admin)
+        .count();
+    assert_eq!(admins, 1);
+}
+
+/// Bob came through Alice's link and was referred to her; later he followed Carol's link while
+/// signed in. Confirming that later hit must not confirm (and credit) Alice's referral.
+async fn confirming_a_hit_never_credits_another_referrer(db: Db) {
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let alice = app.user("alice").await;
+    let carol = app.user("carol").await;
+    let referral = app.referral(alice.id, "alice", "bob").await;
+    app.link(carol.id, "carol").await;
+    let bob = app.signed_in("bob").await;
+    assert_eq!(
+        app.get(&bob, "/ref/carol").await.status(),
+        StatusCode::FOUND
+    );
+    let carols_hit = app
+        .hits()
+        .await
+        .into_iter()
+        .find(|h| Some(h.id) != referral.referral_hit_id)
+        .expect("bob's hit through carol's link");
+    let admin = app.signed_in("root").await;
+    let id = carols_hit.id.to_string();
+    let refused = app
+        .call(
+            &admin,
+            "admin/confirm_hit",
+            &[("id", id.as_str()), ("override_flags", "true")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("another of their hits"));
+    assert_eq!(app.balance(alice.id).await, 0);
+    assert_eq!(app.balance(carol.id).await, 0);
+    let stored = referrals::Entity::find_by_id(referral.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, "pending");
+
+    // The hit that won is the one that confirms.
+    let won = referral.referral_hit_id.unwrap().to_string();
+    let confirmed = app
+        .call(
+            &admin,
+            "admin/confirm_hit",
+            &[("id", won.as_str()), ("override_flags", "true")],
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    assert_eq!(app.balance(alice.id).await, 100);
 }

@@ -12,7 +12,57 @@ on_both_databases!(
     signed_in_visitors_make_authenticated_hits_and_get_no_cookie,
     a_signup_without_hits_has_no_referral,
     the_signup_page_names_the_referrer,
+    a_referral_from_the_owners_own_browser_is_flagged,
 );
+
+/// The link's owner follows their link, signs in and out in the same browser, then signs up
+/// a second account there through their link: the new referral is flagged `owner_hit`. A
+/// friend in a browser of their own is not.
+async fn a_referral_from_the_owners_own_browser_is_flagged(db: Db) {
+    let app = spawn_app(db).await;
+    let alice = app.user("alice").await;
+    app.link(alice.id, "alice").await;
+    let own_browser = browser();
+    app.get(&own_browser, "/ref/alice").await;
+    assert_eq!(
+        app.login(&own_browser, "alice").await.status(),
+        StatusCode::OK
+    );
+    let logout = app.call(&own_browser, "logout", &[]).await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    assert!(
+        set_cookie(logout.headers(), "hype_rk").is_some(),
+        "the browser gets its visitor id back"
+    );
+    app.get(&own_browser, "/ref/alice").await;
+    assert_eq!(
+        app.signup(&own_browser, "sockpuppet").await.status(),
+        StatusCode::OK
+    );
+
+    let friend = browser();
+    app.get(&friend, "/ref/alice").await;
+    assert_eq!(app.signup(&friend, "friend").await.status(), StatusCode::OK);
+
+    let flags = |name: &'static str| {
+        let app = &app;
+        async move {
+            let user = hype::services::users::find_by_username(&app.state.db, name)
+                .await
+                .unwrap()
+                .unwrap();
+            hype::services::referrals::find_for_referred(&app.state.db, user.id)
+                .await
+                .unwrap()
+                .expect("a referral")
+                .flags
+        }
+    };
+    let sock = flags("sockpuppet").await;
+    assert!(sock.split(',').any(|f| f == "owner_hit"), "{sock}");
+    let friendly = flags("friend").await;
+    assert!(!friendly.split(',').any(|f| f == "owner_hit"), "{friendly}");
+}
 
 async fn anonymous_hits_are_claimed_at_signup_and_the_referrer_is_recorded(db: Db) {
     let app = spawn_app(db).await;

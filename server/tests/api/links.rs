@@ -12,7 +12,137 @@ on_both_databases!(
     link_counts_follow_visits_and_signups,
     pages_render_for_visitors_and_users,
     malformed_arguments_get_a_400_with_a_message,
+    a_link_disabled_after_a_visit_earns_no_referral,
+    a_link_an_admin_disabled_stays_disabled_for_its_owner,
 );
+
+async fn a_link_disabled_after_a_visit_earns_no_referral(db: Db) {
+    let app = spawn_app(db).await;
+    let root = app.admin("root").await;
+    let alice = app.user("alice").await;
+    let link = app.link(alice.id, "alice").await;
+    let visitor = browser();
+    assert_eq!(
+        app.get(&visitor, "/ref/alice").await.status(),
+        StatusCode::FOUND
+    );
+    hype::services::links::admin_set_disabled(&app.state.db, root.id, link.id, true)
+        .await
+        .unwrap();
+
+    let signup_page = app.get(&visitor, "/signup").await.text().await.unwrap();
+    assert!(
+        !signup_page.contains("You were invited by"),
+        "{signup_page}"
+    );
+    assert_eq!(
+        app.signup(&visitor, "friend").await.status(),
+        StatusCode::OK
+    );
+    assert!(
+        app.referrals().await.is_empty(),
+        "no referral from a disabled link"
+    );
+    let hits = app.hits().await;
+    assert_eq!(hits.len(), 1, "the hit stays recorded");
+    assert!(
+        hits[0].hit_user_id.is_some(),
+        "and is claimed by the new user"
+    );
+}
+
+async fn a_link_an_admin_disabled_stays_disabled_for_its_owner(db: Db) {
+    use hype::entities::audit_log;
+    use sea_orm::EntityTrait;
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let alice = app.user("alice").await;
+    let link = app.link(alice.id, "alice").await;
+    let id = link.id.to_string();
+    let admin = app.signed_in("root").await;
+    let owner = app.signed_in("alice").await;
+    let set_by_owner = |disabled: &'static str| {
+        let (owner, id) = (owner.clone(), id.clone());
+        let app = &app;
+        async move {
+            app.call(
+                &owner,
+                "set_link_disabled",
+                &[("id", id.as_str()), ("disabled", disabled)],
+            )
+            .await
+        }
+    };
+
+    // The owner turns their own link off and on: both in the audit log.
+    assert_eq!(set_by_owner("true").await.status(), StatusCode::OK);
+    assert_eq!(set_by_owner("false").await.status(), StatusCode::OK);
+    let response = app
+        .call(
+            &admin,
+            "admin/set_link_disabled",
+            &[("id", id.as_str()), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let refused = set_by_owner("false").await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("only an admin can enable it"));
+    let stored = hype::services::links::find(&app.state.db, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.disabled && stored.disabled_by_admin);
+    let page = app.get(&owner, "/links").await.text().await.unwrap();
+    assert!(page.contains("by an admin"), "{page}");
+    assert!(
+        !page.contains("Enable alice"),
+        "no Enable button for the owner"
+    );
+
+    // An admin enables it again, and then its owner may switch it as before.
+    let response = app
+        .call(
+            &admin,
+            "admin/set_link_disabled",
+            &[("id", id.as_str()), ("disabled", "false")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(set_by_owner("true").await.status(), StatusCode::OK);
+    assert_eq!(set_by_owner("false").await.status(), StatusCode::OK);
+
+    let actions: Vec<(String, Option<i32>)> = audit_log::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.target_table == "referral_links")
+        .map(|row| (row.action, row.actor_user_id))
+        .collect();
+    let by = |action: &str, who: i32| (action.to_owned(), Some(who));
+    let root_id = hype::services::users::find_by_username(&app.state.db, "root")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(
+        actions,
+        vec![
+            by("disable_link", alice.id),
+            by("enable_link", alice.id),
+            by("disable_link", root_id),
+            by("enable_link", root_id),
+            by("disable_link", alice.id),
+            by("enable_link", alice.id),
+        ]
+    );
+}
 
 async fn malformed_arguments_get_a_400_with_a_message(db: Db) {
     let app = spawn_app(db).await;

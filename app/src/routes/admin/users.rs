@@ -5,7 +5,7 @@ use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
 use crate::components::post_form::PostForm;
 use crate::components::search_form::SearchForm;
-use crate::models::{AdminUserView, LedgerView};
+use crate::models::{encode, AdminUserView, LedgerView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -91,7 +91,7 @@ fn UserTable(
                     {rows
                         .into_iter()
                         .map(|user| {
-                            let ledger_href = format!("/admin/users?q={}&user={}", q, user.id);
+                            let ledger_href = format!("/admin/users?q={}&user={}", encode(&q), user.id);
                             let verb = if user.is_admin { "Revoke admin" } else { "Make admin" };
                             view! {
                                 <tr>
