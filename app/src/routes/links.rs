@@ -144,9 +144,9 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
             <td>
                 <CopyableUrl url=link.url label=name.clone()/>
             </td>
-            <td class="num" data-stat="hits">{link.hits}</td>
-            <td class="num" data-stat="visitors">{link.visitors}</td>
-            <td class="num" data-stat="signups">{link.signups}</td>
+            <td class="num" data-stat="hits" data-label="Hits">{link.hits}</td>
+            <td class="num" data-stat="visitors" data-label="Visitors">{link.visitors}</td>
+            <td class="num" data-stat="signups" data-label="Sign-ups">{link.signups}</td>
             <td>
                 {if link.disabled_by_admin {
                     view! {
