@@ -60,6 +60,8 @@ e2e-deps:
 bench:
 	bench/run.sh
 
+## Format, lints, and no module that imports itself through others (.ci/module-cycles.py).
 lint:
+	python3 .ci/module-cycles.py
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings

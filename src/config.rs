@@ -1,11 +1,67 @@
 //! The referral program's settings. Built once by the binary from the environment (or by a
 //! test by hand); every field has a default so a site runs with nothing set.
-use crate::web::rate_limit::RateLimit;
-use crate::writer::WriterOptions;
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::time::Duration;
 use url::Url;
+
+/// How the writer queues and batches.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Hits that may wait for the writer; more are refused with 503.
+    pub queue: usize,
+    /// At most this many hits per transaction (at most `services::hits::MAX_BATCH`).
+    pub batch: usize,
+    /// A batch not committed within this time is answered 503.
+    pub commit_timeout: Duration,
+    /// How long the writer may wait for the visitors its last commit answered to come back
+    /// before committing fewer hits than that commit held (zero: never wait).
+    pub linger: Duration,
+    /// A connection of the writer's own that has stored nothing for this long goes back to
+    /// its pool, which tests it, before the next batch (see `crate::writer::OwnConnection`).
+    pub idle: Duration,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        Self {
+            queue: 4096,
+            batch: 512,
+            commit_timeout: Duration::from_secs(2),
+            linger: Duration::from_millis(1),
+            idle: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Visits per second allowed from one address, with bursts up to `burst`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+impl std::str::FromStr for RateLimit {
+    type Err = String;
+
+    /// `"20"` (burst = rate) or `"20/100"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let message = || format!("{s:?}: visits per second, optionally /burst, as in 20 or 20/100");
+        let (rate, burst) = match s.split_once('/') {
+            Some((rate, burst)) => (rate.trim(), Some(burst.trim())),
+            None => (s.trim(), None),
+        };
+        let per_second: f64 = rate.parse().map_err(|_| message())?;
+        let burst: f64 = match burst {
+            Some(b) => b.parse().map_err(|_| message())?,
+            None => per_second,
+        };
+        if !(per_second.is_finite() && per_second > 0.0 && burst.is_finite() && burst >= 1.0) {
+            return Err(message());
+        }
+        Ok(Self { per_second, burst })
+    }
+}
 
 /// Which of a user's claimed hits wins the attribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -32,16 +32,21 @@ impl Drop for FileDb {
     }
 }
 
-/// A user named `name` with a throwaway password.
+/// A user named `name` with the password `password123`, inserted as it is (the services'
+/// own tests are what check `services::users::create`).
 pub async fn user(db: &DatabaseConnection, name: &str) -> crate::entities::users::Model {
-    use crate::types::{Password, Username};
-    crate::services::users::create(
-        db,
-        &Username::parse(name).expect("valid test username"),
-        None,
-        &Password::parse("password123").expect("valid test password"),
-        false,
-    )
+    use crate::entities::users;
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    users::ActiveModel {
+        username: Set(name.to_owned()),
+        password_hash: Set(password_auth::generate_hash("password123")),
+        is_admin: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
     .await
     .expect("test user")
 }

@@ -1,7 +1,6 @@
 //! Hits: recording a visit through a link, and claiming a visitor's anonymous hits for a user.
 use super::aggregates::{self, Person};
 use crate::config::{AttributionModel, HypeConfig};
-use crate::db::OwnConnection;
 use crate::entities::{referral_hits, referral_links, users};
 use crate::error::Result;
 use crate::types::clean_text;
@@ -32,7 +31,7 @@ pub struct NewHit {
 }
 
 /// Stores a hit and returns its id. The row is committed when this returns. (`/ref` goes
-/// through the group-commit writer instead, `crate::writer`, which calls [`store_all`].)
+/// through the group-commit writer instead, `crate::writer`, which stores the same statement.)
 pub async fn record<C: ConnectionTrait + TransactionTrait>(db: &C, hit: NewHit) -> Result<Uuid> {
     let id = Uuid::now_v7();
     let now = super::now();
@@ -72,46 +71,8 @@ pub async fn store_all<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// [`store_all`] on the hit writer's own connection, in one trip to the database: on
-/// PostgreSQL the one statement, on SQLite the script with the transaction's `BEGIN` and
-/// `COMMIT` in it (one round trip to SQLite's thread instead of three; a failed script is
-/// rolled back before the next). At most [`MAX_BATCH`] rows.
-pub async fn store_all_exclusive(
-    own: &mut OwnConnection,
-    rows: &[(referral_hits::ActiveModel, HitFacts)],
-) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if rows.len() > MAX_BATCH {
-        return Err(crate::Error::Internal(format!(
-            "a batch of {} hits is more than the {MAX_BATCH} one statement can hold",
-            rows.len()
-        )));
-    }
-    let backend = own.backend();
-    let statement = store_statement(backend, rows)?;
-    if backend == DbBackend::Postgres {
-        return Ok(own.execute(statement).await?);
-    }
-    let statement = Statement {
-        sql: format!("BEGIN IMMEDIATE;\n{}COMMIT;", statement.sql),
-        ..statement
-    };
-    match own.execute(statement).await {
-        Ok(()) => Ok(()),
-        Err(error) => {
-            // Fails harmlessly when the script failed before its BEGIN or after its COMMIT.
-            let _ = own
-                .execute(Statement::from_string(backend, "ROLLBACK"))
-                .await;
-            Err(error.into())
-        }
-    }
-}
-
 /// The hits of `rows` and their totals as one statement (PostgreSQL) or one script (SQLite).
-fn store_statement(
+pub(crate) fn store_statement(
     backend: DbBackend,
     rows: &[(referral_hits::ActiveModel, HitFacts)],
 ) -> Result<Statement> {
@@ -349,5 +310,71 @@ mod tests {
         assert_eq!(hit.user_agent.chars().count(), MAX_HEADER_CHARS);
         assert!(!hit.user_agent.contains('\0'));
         assert_eq!(hit.next.len(), MAX_NEXT_CHARS);
+    }
+
+    /// The unique-visitor count the overview showed before the running totals.
+    async fn counted_from_hits(db: &impl ConnectionTrait) -> i64 {
+        #[derive(sea_orm::FromQueryResult)]
+        struct N {
+            n: i64,
+        }
+        <N as sea_orm::FromQueryResult>::find_by_statement(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT CAST(COUNT(DISTINCT hit_user_id) + COUNT(DISTINCT CASE WHEN hit_user_id IS NULL THEN visitor_id END) AS BIGINT) AS n FROM referral_hits",
+        ))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .n
+    }
+
+    #[tokio::test]
+    async fn totals_follow_hits_and_claims() {
+        let db = memory_db().await;
+        let owner = user(&db, "owner").await;
+        let ann = user(&db, "ann").await;
+        let ben = user(&db, "ben").await;
+        let link = links::create(&db, owner.id, NewLink::default())
+            .await
+            .unwrap();
+        let (v1, v2) = (Uuid::now_v7(), Uuid::now_v7());
+        let visits = [
+            (Some(v1), None),
+            (Some(v1), None),
+            (Some(v2), None),
+            (None, Some(ann.id)),
+        ];
+        for (visitor_id, user_id) in visits {
+            record(
+                &db,
+                NewHit {
+                    link_id: link.id,
+                    visitor_id,
+                    user_id,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let today = crate::services::now().date_naive();
+        let (days, people) = aggregates::read(&db, today).await.unwrap();
+        assert_eq!(days.get(&today), Some(&4));
+        assert_eq!(people, 3);
+        assert_eq!(people, counted_from_hits(&db).await);
+
+        // Ben claims v1: v1 is no longer anyone of their own, Ben is.
+        claim(&db, v1, ben.id).await.unwrap();
+        assert_eq!(aggregates::read(&db, today).await.unwrap().1, 3);
+        // Ann, already counted, claims v2: one person fewer.
+        claim(&db, v2, ann.id).await.unwrap();
+        let people = aggregates::read(&db, today).await.unwrap().1;
+        assert_eq!(people, 2);
+        assert_eq!(people, counted_from_hits(&db).await);
+
+        // A rebuild from the hits agrees with the running totals.
+        aggregates::rebuild(&db).await.unwrap();
+        assert_eq!(aggregates::read(&db, today).await.unwrap(), (days, 2));
     }
 }

@@ -63,7 +63,7 @@ impl HypeState {
         let health = Health::default();
         health.spawn_probe(db.clone());
         Ok(Self(Arc::new(Shared {
-            hits: match crate::db::writer_connection(&db).await? {
+            hits: match crate::writer::writer_connection(&db).await? {
                 Some(own) => HitWriter::start_exclusive(own, health, config.writer),
                 None => HitWriter::start(db.clone(), health, config.writer),
             },

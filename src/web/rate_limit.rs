@@ -1,6 +1,7 @@
 //! A per-IP limit on `/ref`: a token bucket per client address, off unless configured
 //! (`HYPE_REF_RATE_LIMIT=rate[/burst]`, visits per second). Buckets live in 64 shards, each
 //! behind its own short lock, so visitors from different addresses rarely wait on each other.
+use crate::config::RateLimit;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
@@ -10,35 +11,6 @@ use std::time::Instant;
 const SHARDS: usize = 64;
 /// A shard holding more addresses than this drops the full (idle) buckets.
 const MAX_PER_SHARD: usize = 4096;
-
-/// Visits per second allowed from one address, with bursts up to `burst`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimit {
-    pub per_second: f64,
-    pub burst: f64,
-}
-
-impl std::str::FromStr for RateLimit {
-    type Err = String;
-
-    /// `"20"` (burst = rate) or `"20/100"`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let message = || format!("{s:?}: visits per second, optionally /burst, as in 20 or 20/100");
-        let (rate, burst) = match s.split_once('/') {
-            Some((rate, burst)) => (rate.trim(), Some(burst.trim())),
-            None => (s.trim(), None),
-        };
-        let per_second: f64 = rate.parse().map_err(|_| message())?;
-        let burst: f64 = match burst {
-            Some(b) => b.parse().map_err(|_| message())?,
-            None => per_second,
-        };
-        if !(per_second.is_finite() && per_second > 0.0 && burst.is_finite() && burst >= 1.0) {
-            return Err(message());
-        }
-        Ok(Self { per_second, burst })
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {

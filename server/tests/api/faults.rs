@@ -359,7 +359,7 @@ async fn a_database_outage_is_a_quick_503_and_heals_without_a_restart(db: Db) {
 async fn a_connection_dropped_while_the_site_is_quiet_costs_no_visit(db: Db) {
     let idle = Duration::from_millis(200);
     let config = hype::HypeConfig {
-        writer: hype::writer::WriterOptions {
+        writer: hype::config::WriterOptions {
             idle,
             ..Default::default()
         },

@@ -10,7 +10,11 @@
 //!
 //! [`Health`] is a flag the writer raises on a connection failure and a probe clears when the
 //! database answers again; while it is up `/ref` and the pages answer 503 immediately.
-use crate::db::OwnConnection;
+mod connection;
+
+pub use connection::{writer_connection, OwnConnection};
+
+use crate::config::WriterOptions;
 use crate::entities::referral_hits;
 use crate::error::is_connection_error;
 use crate::services::hits::{self, HitFacts, NewHit};
@@ -20,35 +24,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
-
-/// How the writer queues and batches.
-#[derive(Debug, Clone, Copy)]
-pub struct WriterOptions {
-    /// Hits that may wait for the writer; more are refused with 503.
-    pub queue: usize,
-    /// At most this many hits per transaction (at most [`hits::MAX_BATCH`]).
-    pub batch: usize,
-    /// A batch not committed within this time is answered 503.
-    pub commit_timeout: Duration,
-    /// How long the writer may wait for the visitors its last commit answered to come back
-    /// before committing fewer hits than that commit held (zero: never wait; see [`gather`]).
-    pub linger: Duration,
-    /// A connection of the writer's own that has stored nothing for this long goes back to
-    /// its pool, which tests it, before the next batch (see `crate::db::OwnConnection`).
-    pub idle: Duration,
-}
-
-impl Default for WriterOptions {
-    fn default() -> Self {
-        Self {
-            queue: 4096,
-            batch: 512,
-            commit_timeout: Duration::from_secs(2),
-            linger: Duration::from_millis(1),
-            idle: Duration::from_secs(30),
-        }
-    }
-}
 
 /// Why a hit was not stored. Every variant is answered 503: the visit can be retried.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,7 +114,7 @@ impl HitWriter {
     }
 
     /// [`HitWriter::start`] on a connection that nothing else uses (see
-    /// `crate::db::writer_connection`), which lets each batch go to the database in one trip.
+    /// `crate::writer::writer_connection`), which lets each batch go to the database in one trip.
     pub fn start_exclusive(own: OwnConnection, health: Health, options: WriterOptions) -> Self {
         Self::spawn(Sink::Own(own.idle_after(options.idle)), health, options)
     }
@@ -267,7 +242,7 @@ impl Sink {
     ) -> crate::Result<()> {
         match self {
             Self::Shared(db) => hits::store_all(db, rows).await,
-            Self::Own(own) => hits::store_all_exclusive(own, rows).await,
+            Self::Own(own) => connection::store_batch(own, rows).await,
         }
     }
 }
@@ -323,7 +298,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_writer_s_own_sqlite_connection_rolls_back_a_failed_batch() {
         let file = file_db().await;
-        let own = crate::db::writer_connection(&file.db).await.unwrap();
+        let own = crate::writer::writer_connection(&file.db).await.unwrap();
         let own = own.expect("a file database gives the writer its own connection");
         let writer = HitWriter::start_exclusive(own, Health::default(), WriterOptions::default());
         two_hundred_hits_four_refused(file.db.clone(), writer).await;
@@ -340,7 +315,7 @@ mod tests {
         let link = links::create(db, owner.id, NewLink::default())
             .await
             .unwrap();
-        let own = crate::db::writer_connection(db).await.unwrap().unwrap();
+        let own = crate::writer::writer_connection(db).await.unwrap().unwrap();
         let options = WriterOptions {
             commit_timeout: Duration::from_millis(100),
             ..WriterOptions::default()
