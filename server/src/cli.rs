@@ -15,6 +15,8 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    settings: crate::config::Settings,
 }
 
 #[derive(Subcommand)]
@@ -66,7 +68,7 @@ pub async fn run() -> ExitCode {
 }
 
 async fn execute(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::from_env()?;
+    let config = Config::from_settings(cli.settings)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = Application::build(config.clone()).await?;

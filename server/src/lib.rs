@@ -40,7 +40,11 @@ impl Application {
         let db = hype::db::connect(&config.database_url, config.log_sql)
             .await
             .with_context(|| format!("opening the database at {}", redact(&config.database_url)))?;
-        let state = HypeState::new(db, config.hype.clone(), config.secret_key.clone())
+        let secret_key = config
+            .secret_key
+            .as_ref()
+            .map(|key| key.expose().to_owned());
+        let state = HypeState::new(db, config.hype.clone(), secret_key)
             .await
             .context("loading the site's secret key")?;
         let store = sessions::Store::new(&state.db)?;
@@ -84,17 +88,15 @@ impl Application {
 /// sessions + auth, claim, `?ref=`. (An anonymous `/ref` visit is answered before it: [`Site`].)
 pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Router {
     let leptos_options = LeptosOptions::builder()
-        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "hype".into()))
+        .output_name(config.output_name.clone())
         .site_root(config.site_root.clone())
-        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+        .site_pkg_dir(config.site_pkg_dir.clone())
         .site_addr(config.addr)
-        .env(
-            if std::env::var("LEPTOS_ENV").is_ok_and(|e| e.eq_ignore_ascii_case("dev")) {
-                leptos::config::Env::DEV
-            } else {
-                leptos::config::Env::PROD
-            },
-        )
+        .env(if config.leptos_dev {
+            leptos::config::Env::DEV
+        } else {
+            leptos::config::Env::PROD
+        })
         .build();
     let routes = route_list();
     let context_state = state.clone();
