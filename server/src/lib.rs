@@ -132,11 +132,14 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
         ))
         .layer(auth::layer(&state.db, store, &state.config))
         .layer(from_fn_with_state(state.clone(), csrf::reject_cross_site))
-        .layer(axum::middleware::from_fn(api_error_status))
+        .layer(axum::middleware::from_fn(server_fn_errors))
         .layer(from_fn_with_state(state.clone(), database_unavailable))
         .layer(from_fn_with_state(
             state.config.secure_cookies(),
             security_headers,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_answer,
         ))
         .layer(TraceLayer::new_for_http())
 }
@@ -310,17 +313,27 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Server functions whose arguments can't be decoded fail inside the framework, before any of
-/// our code runs, and the framework answers 500 for every error. Give such answers the status
-/// their `AppError` carries (400 for malformed input), so bad input is never a 5xx.
-async fn api_error_status(
+/// The one place a server function's error becomes an answer. Leptos answers every error
+/// with 500 and the error's JSON; here that becomes the status the `AppError` carries (400 for
+/// malformed input, 401, 403, 404, 409; 500 only for our own failures). A plain HTML form
+/// (a browser without JavaScript asks for `text/html`) is sent back instead to the page it came
+/// from, its query kept, with the message in `?error=`.
+async fn server_fn_errors(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use axum::http::StatusCode;
-    let is_api = request.uri().path().starts_with("/api/");
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let back = plain_form_origin(request.headers());
     let response = next.run(request).await;
-    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    // Leptos sends a plain form back to its Referer whatever the outcome: only the body says
+    // whether it failed.
+    let maybe_failed = response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        || (back.is_some() && response.status() == StatusCode::FOUND);
+    if !maybe_failed {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -328,12 +341,71 @@ async fn api_error_status(
         parts.status = StatusCode::INTERNAL_SERVER_ERROR;
         return axum::response::Response::from_parts(parts, axum::body::Body::empty());
     };
-    if let Ok(error) = serde_json::from_slice::<hype_app::error::AppError>(&bytes) {
-        if let Ok(status) = StatusCode::from_u16(error.status()) {
-            parts.status = status;
-        }
+    let Ok(error) = serde_json::from_slice::<hype_app::error::AppError>(&bytes) else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    if let Some(mut back) = back {
+        back.query_pairs_mut()
+            .append_pair("error", &error.to_string());
+        let location = match back.query() {
+            Some(query) => format!("{}?{query}", back.path()),
+            None => back.path().to_owned(),
+        };
+        return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
     }
+    parts.status =
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// For a plain HTML form posted from a page of this site: that page's URL, without an earlier
+/// `error` in its query.
+fn plain_form_origin(headers: &axum::http::HeaderMap) -> Option<url::Url> {
+    use axum::http::header;
+    let accepts_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !accepts_html {
+        return None;
+    }
+    let mut referer = url::Url::parse(headers.get(header::REFERER)?.to_str().ok()?).ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let authority = match referer.port() {
+        Some(port) => format!("{}:{port}", referer.host_str()?),
+        None => referer.host_str()?.to_owned(),
+    };
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let kept: Vec<(String, String)> = referer
+        .query_pairs()
+        .filter(|(key, _)| key != "error")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    referer.set_query(None);
+    referer.set_fragment(None);
+    if !kept.is_empty() {
+        referer.query_pairs_mut().extend_pairs(kept);
+    }
+    Some(referer)
+}
+
+/// A handler that panicked: logged with its message, answered 500 like any failure of ours.
+fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Please try again in a moment.",
+    )
+        .into_response()
 }
 
 async fn shutdown_signal() {
@@ -366,5 +438,41 @@ pub fn redact(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_not_a_dropped_connection() {
+        use tower::ServiceExt;
+        let router = Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    let empty: Vec<u8> = Vec::new();
+                    // An out-of-bounds read stands for any bug in a handler.
+                    empty[usize::from(empty.is_empty())].to_string()
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_answer,
+            ));
+        let response = router
+            .oneshot(
+                Request::builder()
+                    .uri("/boom")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("Something went wrong on our side"));
     }
 }

@@ -15,13 +15,12 @@ pub async fn signup(
     use hype::types::{Email, Password, Username};
     let state = state()?;
     let mut auth = auth().await?;
-    let username = Username::parse(&username).map_err(fail)?;
-    let email = Email::parse_optional(email.as_deref()).map_err(fail)?;
-    let password = Password::parse(&password).map_err(fail)?;
+    let username = Username::parse(&username)?;
+    let email = Email::parse_optional(email.as_deref())?;
+    let password = Password::parse(&password)?;
     let user =
         hype::services::users::create(&state.db, &username, email.as_ref(), &password, false)
-            .await
-            .map_err(fail)?;
+            .await?;
     let user_id = user.id;
     remember_ip(&state, user_id, true).await;
     sign_in(&state, &mut auth, user.into()).await?;
@@ -54,9 +53,9 @@ pub async fn login(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "authentication failed to run");
-            fail(AppError::Internal)
+            AppError::Internal
         })?
-        .ok_or_else(|| fail(AppError::BadCredentials))?;
+        .ok_or(AppError::BadCredentials)?;
     remember_ip(&state, user.id, false).await;
     sign_in(&state, &mut auth, user).await?;
     let target = next
@@ -76,7 +75,7 @@ pub async fn logout() -> Result<(), AppError> {
     let visitor = hype::web::layers::browser_visitor_after_logout(&state, &auth).await;
     auth.logout().await.map_err(|e| {
         tracing::error!(error = %e, "logout failed");
-        fail(AppError::Internal)
+        AppError::Internal
     })?;
     if let Some(cookie) = visitor {
         append_set_cookie(cookie);
@@ -107,9 +106,8 @@ pub async fn referral_context() -> Result<Option<String>, AppError> {
     else {
         return Ok(None);
     };
-    let referrer = hype::services::hits::referrer_for_visitor(&state.db, &state.config, visitor)
-        .await
-        .map_err(fail)?;
+    let referrer =
+        hype::services::hits::referrer_for_visitor(&state.db, &state.config, visitor).await?;
     Ok(referrer.map(|u| u.username))
 }
 
@@ -142,12 +140,12 @@ mod ssr {
             // axum-login only rotates the id of an anonymous session; rotate it here too.
             auth.session.cycle_id().await.map_err(|e| {
                 tracing::error!(error = %e, "rotating the session id failed");
-                fail(AppError::Internal)
+                AppError::Internal
             })?;
         }
         auth.login(&user).await.map_err(|e| {
             tracing::error!(error = %e, "storing the session failed");
-            fail(AppError::Internal)
+            AppError::Internal
         })?;
         if let Some(cookie) =
             hype::web::layers::claim_from_headers(state, auth, user.id, &request_headers()).await

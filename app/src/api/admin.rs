@@ -11,9 +11,7 @@ use leptos::prelude::*;
 pub async fn admin_overview() -> Result<OverviewView, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
-    let o = hype::services::browse::overview(&state.db)
-        .await
-        .map_err(fail)?;
+    let o = hype::services::browse::overview(&state.db).await?;
     let conversion_percent = if o.unique_visitors > 0 {
         (o.referred_signups as f64) * 100.0 / (o.unique_visitors as f64)
     } else {
@@ -44,10 +42,8 @@ pub async fn admin_overview() -> Result<OverviewView, AppError> {
 pub async fn list_hits(#[server(default)] query: HitQuery) -> Result<HitPageView, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
-    let (filter, page) = parse_hit_query(&query).map_err(fail)?;
-    let found = hype::services::browse::hits(&state.db, &filter, page, 50)
-        .await
-        .map_err(fail)?;
+    let (filter, page) = parse_hit_query(&query)?;
+    let found = hype::services::browse::hits(&state.db, &filter, page, 50).await?;
     Ok(HitPageView {
         newest: found.rows.first().map(|r| {
             hype::services::browse::Cursor {
@@ -67,13 +63,11 @@ pub async fn list_referrals(status: String) -> Result<Vec<ReferralView>, AppErro
     use self::ssr::*;
     let (state, _admin) = admin().await?;
     if !matches!(status.as_str(), "pending" | "confirmed" | "rejected") {
-        return Err(fail(AppError::Invalid(
+        return Err(AppError::Invalid(
             "Status is pending, confirmed or rejected.".into(),
-        )));
+        ));
     }
-    let rows = hype::services::referrals::list(&state.db, &status, None, 500)
-        .await
-        .map_err(fail)?;
+    let rows = hype::services::referrals::list(&state.db, &status, None, 500).await?;
     Ok(rows.into_iter().map(referral_view).collect())
 }
 
@@ -83,7 +77,7 @@ pub async fn list_referrals(status: String) -> Result<Vec<ReferralView>, AppErro
 pub async fn decide_referral(id: i32, action: String) -> Result<String, AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
-    let outcome = decide(&state, admin.id, id, &action).await.map_err(fail)?;
+    let outcome = decide(&state, admin.id, id, &action).await?;
     Ok(describe(&action, 1, outcome_changed(outcome)))
 }
 
@@ -95,9 +89,7 @@ pub async fn decide_referrals(ids: Option<Vec<i32>>, action: String) -> Result<S
     let (state, admin) = admin().await?;
     let ids = ids.unwrap_or_default();
     if ids.is_empty() {
-        return Err(fail(AppError::Invalid(
-            "Select at least one referral.".into(),
-        )));
+        return Err(AppError::Invalid("Select at least one referral.".into()));
     }
     let mut changed = 0;
     let mut refused = Vec::new();
@@ -107,7 +99,7 @@ pub async fn decide_referrals(ids: Option<Vec<i32>>, action: String) -> Result<S
             Err(hype::Error::Conflict(m) | hype::Error::NotFound(m)) => {
                 refused.push(format!("#{id}: {m}"))
             }
-            Err(e) => return Err(fail(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     let mut message = describe(&action, changed, changed > 0);
@@ -122,7 +114,7 @@ pub async fn decide_referrals(ids: Option<Vec<i32>>, action: String) -> Result<S
 pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<String, AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
-    let hit = uuid_param(&id).map_err(fail)?;
+    let hit = uuid_param(&id)?;
     let outcome = hype::services::referrals::confirm_hit(
         &state.db,
         hit,
@@ -130,8 +122,7 @@ pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<Str
         override_flags.unwrap_or(false),
         state.config.reward_points,
     )
-    .await
-    .map_err(fail)?;
+    .await?;
     Ok(describe("confirm", 1, outcome_changed(outcome)))
 }
 
@@ -139,9 +130,7 @@ pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<Str
 pub async fn admin_list_links(q: Option<String>) -> Result<Vec<AdminLinkView>, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
-    let rows = hype::services::links::search(&state.db, q.as_deref().unwrap_or(""), 200)
-        .await
-        .map_err(fail)?;
+    let rows = hype::services::links::search(&state.db, q.as_deref().unwrap_or(""), 200).await?;
     Ok(rows
         .into_iter()
         .map(|l| AdminLinkView {
@@ -159,9 +148,7 @@ pub async fn admin_list_links(q: Option<String>) -> Result<Vec<AdminLinkView>, A
 pub async fn admin_set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
-    hype::services::links::admin_set_disabled(&state.db, admin.id, id, disabled)
-        .await
-        .map_err(fail)?;
+    hype::services::links::admin_set_disabled(&state.db, admin.id, id, disabled).await?;
     state.links.forget_all();
     Ok(())
 }
@@ -177,7 +164,7 @@ pub async fn admin_create_link(
     let (state, admin) = admin().await?;
     let identifier = match identifier.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(raw) => Some(hype::types::Identifier::parse(raw).map_err(fail)?),
+        Some(raw) => Some(hype::types::Identifier::parse(raw)?),
     };
     let link = hype::services::links::admin_create(
         &state.db,
@@ -189,8 +176,7 @@ pub async fn admin_create_link(
             disabled: false,
         },
     )
-    .await
-    .map_err(fail)?;
+    .await?;
     state.links.forget_all();
     Ok(format!(
         "Created {}",
@@ -202,13 +188,9 @@ pub async fn admin_create_link(
 pub async fn admin_list_users(q: Option<String>) -> Result<Vec<AdminUserView>, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
-    let users = hype::services::users::search(&state.db, q.as_deref().unwrap_or(""), 200)
-        .await
-        .map_err(fail)?;
+    let users = hype::services::users::search(&state.db, q.as_deref().unwrap_or(""), 200).await?;
     let ids: Vec<i32> = users.iter().map(|u| u.id).collect();
-    let balances = hype::services::ledger::balances(&state.db, &ids)
-        .await
-        .map_err(fail)?;
+    let balances = hype::services::ledger::balances(&state.db, &ids).await?;
     Ok(users
         .into_iter()
         .map(|u| AdminUserView {
@@ -227,9 +209,7 @@ pub async fn admin_list_users(q: Option<String>) -> Result<Vec<AdminUserView>, A
 pub async fn set_user_admin(id: i32, is_admin: bool) -> Result<(), AppError> {
     use self::ssr::*;
     let (state, admin) = admin().await?;
-    hype::services::users::set_admin(&state.db, admin.id, id, is_admin)
-        .await
-        .map_err(fail)?;
+    hype::services::users::set_admin(&state.db, admin.id, id, is_admin).await?;
     Ok(())
 }
 
@@ -238,9 +218,8 @@ pub async fn user_ledger(id: i32) -> Result<LedgerView, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
     let user = hype::services::users::find_by_id(&state.db, id)
-        .await
-        .map_err(fail)?
-        .ok_or_else(|| fail(AppError::NotFound("No such user.".into())))?;
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such user.".into()))?;
     ledger_view(&state, user.id, user.username).await
 }
 
@@ -248,9 +227,7 @@ pub async fn user_ledger(id: i32) -> Result<LedgerView, AppError> {
 pub async fn list_audit(before: Option<i32>) -> Result<Vec<AuditView>, AppError> {
     use self::ssr::*;
     let (state, _admin) = admin().await?;
-    let rows = hype::services::audit::list(&state.db, before, 100)
-        .await
-        .map_err(fail)?;
+    let rows = hype::services::audit::list(&state.db, before, 100).await?;
     Ok(rows
         .into_iter()
         .map(|r| AuditView {
@@ -279,7 +256,7 @@ pub(crate) mod ssr {
         let state = state()?;
         let user = require_user().await?;
         if !user.is_admin {
-            return Err(fail(AppError::Forbidden));
+            return Err(AppError::Forbidden);
         }
         Ok((state, user))
     }
@@ -393,12 +370,8 @@ pub(crate) mod ssr {
         user_id: i32,
         username: String,
     ) -> Result<LedgerView, AppError> {
-        let balance = hype::services::ledger::balance(&state.db, user_id)
-            .await
-            .map_err(fail)?;
-        let entries = hype::services::ledger::entries(&state.db, user_id)
-            .await
-            .map_err(fail)?;
+        let balance = hype::services::ledger::balance(&state.db, user_id).await?;
+        let entries = hype::services::ledger::entries(&state.db, user_id).await?;
         Ok(LedgerView {
             username,
             balance,

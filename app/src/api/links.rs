@@ -9,13 +9,9 @@ pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
     use crate::api::ssr::*;
     let state = state()?;
     let user = require_user().await?;
-    let links = hype::services::links::list_for_user(&state.db, user.id)
-        .await
-        .map_err(fail)?;
+    let links = hype::services::links::list_for_user(&state.db, user.id).await?;
     let ids: Vec<i32> = links.iter().map(|l| l.id).collect();
-    let stats = hype::services::stats::for_links(&state.db, &ids)
-        .await
-        .map_err(fail)?;
+    let stats = hype::services::stats::for_links(&state.db, &ids).await?;
     Ok(links
         .into_iter()
         .map(|link| {
@@ -50,7 +46,7 @@ pub async fn create_link(
     let user = require_user().await?;
     let identifier = match identifier.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(raw) => Some(Identifier::parse(raw).map_err(fail)?),
+        Some(raw) => Some(Identifier::parse(raw)?),
     };
     hype::services::links::create(
         &state.db,
@@ -61,8 +57,7 @@ pub async fn create_link(
             disabled: false,
         },
     )
-    .await
-    .map_err(fail)?;
+    .await?;
     // `/ref` may have remembered the identifier as unknown.
     state.links.forget_all();
     Ok(())
@@ -74,9 +69,7 @@ pub async fn set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> 
     use crate::api::ssr::*;
     let state = state()?;
     let user = require_user().await?;
-    hype::services::links::set_disabled(&state.db, user.id, id, disabled)
-        .await
-        .map_err(fail)?;
+    hype::services::links::set_disabled(&state.db, user.id, id, disabled).await?;
     state.links.forget_all();
     Ok(())
 }

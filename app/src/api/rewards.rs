@@ -5,15 +5,15 @@ use leptos::prelude::*;
 
 #[server(endpoint = "my_rewards", output = crate::codec::Json)]
 pub async fn my_rewards() -> Result<RewardsView, AppError> {
-    use crate::api::admin::ssr::{fail, ledger_view, referral_view, require_user, state};
+    use crate::api::admin::ssr::{ledger_view, referral_view, require_user, state};
     let state = state()?;
     let user = require_user().await?;
     let ledger = ledger_view(&state, user.id, user.username).await?;
     let list = |status: &'static str| {
         hype::services::referrals::list(&state.db, status, Some(user.id), 500)
     };
-    let pending = list("pending").await.map_err(fail)?;
-    let confirmed = list("confirmed").await.map_err(fail)?;
+    let pending = list("pending").await?;
+    let confirmed = list("confirmed").await?;
     Ok(RewardsView {
         balance: ledger.balance,
         entries: ledger.entries,

@@ -11,6 +11,7 @@ on_both_databases!(
     logout_ends_the_session,
     sessions_are_shared_by_instances_on_one_database,
     plain_html_forms_get_redirects_with_their_errors,
+    a_failed_plain_form_keeps_the_query_of_its_page,
     cross_site_state_changes_are_refused,
 );
 
@@ -213,6 +214,37 @@ async fn plain_html_forms_get_redirects_with_their_errors(db: Db) {
         .unwrap();
     assert_eq!(ok.status(), StatusCode::FOUND);
     assert_eq!(location(&ok), "/links");
+}
+
+/// A plain form that fails comes back to the page it came from with that page's query kept
+/// (an earlier message replaced), and a failed call from a script gets the error's status.
+async fn a_failed_plain_form_keeps_the_query_of_its_page(db: Db) {
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let admin = app.signed_in("root").await;
+    let from = app.url("/admin/hits?claimed=yes&q=a%20b&error=old");
+    let failed = admin
+        .post(app.url("/api/admin/confirm_hit"))
+        .header("Accept", "text/html")
+        .header("Referer", from.as_str())
+        .form(&[("id", "not-a-hit")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), StatusCode::FOUND);
+    let back = location(&failed);
+    assert!(
+        back.starts_with("/admin/hits?claimed=yes&q=a+b&error="),
+        "{back}"
+    );
+    assert!(!back.contains("old"), "{back}");
+    let page = app.get(&admin, &back).await.text().await.unwrap();
+    assert!(page.contains(r#"role="alert""#), "the message is shown");
+
+    let scripted = app
+        .call(&admin, "admin/confirm_hit", &[("id", "not-a-hit")])
+        .await;
+    assert_eq!(scripted.status(), StatusCode::BAD_REQUEST);
 }
 
 async fn cross_site_state_changes_are_refused(db: Db) {

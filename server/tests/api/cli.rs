@@ -84,7 +84,11 @@ fn serve_refuses_bad_hit_writer_settings_by_name() {
         ("HYPE_HIT_BATCH", "5000", "from 1 to 1000 hits"),
         ("HYPE_HIT_QUEUE", "-1", "from 1 to 1000000 hits"),
         ("HYPE_SECRET_KEY", "too-short", "needs at least 32"),
-        ("HYPE_PUBLIC_URL", "ftp://refer.example", "https://example.com"),
+        (
+            "HYPE_PUBLIC_URL",
+            "ftp://refer.example",
+            "https://example.com",
+        ),
         ("HYPE_ATTRIBUTION_WINDOW_DAYS", "0", "from 1 to 3650 days"),
         ("HYPE_REF_RATE_LIMIT", "fast", "HYPE_REF_RATE_LIMIT"),
         ("HYPE_DEFAULT_REDIRECT", "//evil.example", "same-site path"),
@@ -111,7 +115,10 @@ fn serve_refuses_bad_hit_writer_settings_by_name() {
 fn serve_help_lists_every_setting_with_its_variable() {
     let output = Command::new(env!("CARGO_BIN_EXE_hype-server"))
         .args(["serve", "--help"])
-        .env("HYPE_SECRET_KEY", "a-secret-that-must-not-be-printed-0123456789")
+        .env(
+            "HYPE_SECRET_KEY",
+            "a-secret-that-must-not-be-printed-0123456789",
+        )
         .output()
         .expect("run hype-server");
     assert!(output.status.success());
@@ -135,7 +142,13 @@ fn serve_help_lists_every_setting_with_its_variable() {
         "HYPE_LOG_SQL",
         "LEPTOS_SITE_ROOT",
     ] {
-        assert!(help.contains(&format!("[env: {name}")), "{name} missing from:\n{help}");
+        assert!(
+            help.contains(&format!("[env: {name}")),
+            "{name} missing from:\n{help}"
+        );
     }
-    assert!(!help.contains("a-secret-that-must-not"), "the secret is shown:\n{help}");
+    assert!(
+        !help.contains("a-secret-that-must-not"),
+        "the secret is shown:\n{help}"
+    );
 }
