@@ -27,65 +27,78 @@ pub struct LinkView {
     pub created: String,
 }
 
-/// The hits browser's URL query: filters and page position, all as typed in the URL.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HitQuery {
-    pub link: Option<String>,
-    pub referrer: Option<String>,
-    pub hit_user: Option<String>,
-    /// `anonymous` or `authenticated`.
-    pub auth: Option<String>,
-    /// `yes` or `no`.
-    pub claimed: Option<String>,
-    /// `yes` or `no`.
-    pub confirmed: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub q: Option<String>,
-    /// Page position: older than this cursor…
-    pub before: Option<String>,
-    /// …or newer than this one…
-    pub after: Option<String>,
-    /// …or the last page.
-    pub last: Option<String>,
+/// Declares [`HitQuery`] from one list of its URL keys, each a field of the same name, so that
+/// every reader and writer of the query walks the same list.
+macro_rules! hit_query {
+    ($($(#[$doc:meta])* $key:ident),+ $(,)?) => {
+        /// The hits browser's URL query: filters and page position, all as typed in the URL.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct HitQuery {
+            $($(#[$doc])* pub $key: Option<String>,)+
+        }
+
+        impl HitQuery {
+            /// Every key with its value, in URL order.
+            pub fn fields(&self) -> Vec<(&'static str, &Option<String>)> {
+                vec![$((stringify!($key), &self.$key)),+]
+            }
+
+            fn fields_mut(&mut self) -> Vec<(&'static str, &mut Option<String>)> {
+                vec![$((stringify!($key), &mut self.$key)),+]
+            }
+        }
+    };
 }
 
+hit_query!(
+    link,
+    referrer,
+    hit_user,
+    /// `anonymous` or `authenticated`.
+    auth,
+    /// `yes` or `no`.
+    claimed,
+    /// `yes` or `no`.
+    confirmed,
+    /// `YYYY-MM-DD`.
+    from,
+    to,
+    q,
+    /// Page position: older than this cursor…
+    before,
+    /// …or newer than this one…
+    after,
+    /// …or the last page.
+    last,
+);
+
+/// The keys that place a page rather than filter.
+const PAGE_KEYS: [&str; 3] = ["before", "after", "last"];
+
 impl HitQuery {
-    /// Builds it from URL parameters (`name → value`).
+    /// Builds it from URL parameters (`name → value`); blank values are left out.
     pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        Self {
-            link: get("link"),
-            referrer: get("referrer"),
-            hit_user: get("hit_user"),
-            auth: get("auth"),
-            claimed: get("claimed"),
-            confirmed: get("confirmed"),
-            from: get("from"),
-            to: get("to"),
-            q: get("q"),
-            before: get("before"),
-            after: get("after"),
-            last: get("last"),
+        let mut query = Self::default();
+        for (key, value) in query.fields_mut() {
+            *value = get(key).filter(|v| !v.trim().is_empty());
         }
+        query
+    }
+
+    /// The value of URL key `key`.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.fields()
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.clone())
     }
 
     /// The URL query string (without `?`) for these filters, with another page position.
     pub fn to_query_string(&self, page: Option<(&str, &str)>) -> String {
-        let filters = [
-            ("link", &self.link),
-            ("referrer", &self.referrer),
-            ("hit_user", &self.hit_user),
-            ("auth", &self.auth),
-            ("claimed", &self.claimed),
-            ("confirmed", &self.confirmed),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("q", &self.q),
-        ];
-        let mut parts: Vec<String> = filters
-            .iter()
+        let mut parts: Vec<String> = self
+            .fields()
+            .into_iter()
+            .filter(|(k, _)| !PAGE_KEYS.contains(k))
             .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
             .collect();
         if let Some((k, v)) = page {
@@ -227,4 +240,28 @@ pub struct RewardsView {
     pub entries: Vec<LedgerEntryView>,
     pub pending: Vec<ReferralView>,
     pub confirmed: Vec<ReferralView>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<hype::services::referrals::ReferralRow> for ReferralView {
+    fn from(r: hype::services::referrals::ReferralRow) -> Self {
+        ReferralView {
+            id: r.id,
+            referred: r.referred.unwrap_or_else(|| "(deleted)".into()),
+            referrer: r.referrer.unwrap_or_else(|| "(deleted)".into()),
+            identifier: r.identifier.unwrap_or_default(),
+            hit: r.referral_hit_id.map(|h| h.to_string()),
+            hit_at: r.hit_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+            status: r.status,
+            flags: r
+                .flags
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            created: r.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            decided: r.decided_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+            decided_by: r.decided_by,
+        }
+    }
 }

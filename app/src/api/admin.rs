@@ -68,7 +68,7 @@ pub async fn list_referrals(status: String) -> Result<Vec<ReferralView>, AppErro
         ));
     }
     let rows = hype::services::referrals::list(&state.db, &status, None, 500).await?;
-    Ok(rows.into_iter().map(referral_view).collect())
+    Ok(rows.into_iter().map(ReferralView::from).collect())
 }
 
 /// Confirms (`confirm`, or `confirm_override` for a flagged one), rejects (`reject`) or
@@ -245,9 +245,9 @@ pub async fn list_audit(before: Option<i32>) -> Result<Vec<AuditView>, AppError>
 pub(crate) mod ssr {
     pub use crate::api::ssr::*;
     use crate::error::AppError;
-    use crate::models::{HitQuery, HitView, LedgerEntryView, LedgerView, ReferralView};
+    use crate::models::{HitQuery, HitView};
     use hype::services::browse::{HitFilter, HitRow, Page};
-    use hype::services::referrals::{Outcome, ReferralRow};
+    use hype::services::referrals::Outcome;
     use hype::web::auth::SessionUser;
     use hype::HypeState;
 
@@ -309,22 +309,7 @@ pub(crate) mod ssr {
     }
 
     pub fn parse_hit_query(q: &HitQuery) -> Result<(HitFilter, Page), hype::Error> {
-        let value = |key: &str| match key {
-            "link" => q.link.clone(),
-            "referrer" => q.referrer.clone(),
-            "hit_user" => q.hit_user.clone(),
-            "auth" => q.auth.clone(),
-            "claimed" => q.claimed.clone(),
-            "confirmed" => q.confirmed.clone(),
-            "from" => q.from.clone(),
-            "to" => q.to.clone(),
-            "q" => q.q.clone(),
-            "before" => q.before.clone(),
-            "after" => q.after.clone(),
-            "last" => q.last.clone(),
-            _ => None,
-        };
-        hype::services::browse::parse_query(value)
+        hype::services::browse::parse_query(|key| q.get(key))
     }
 
     pub fn hit_view(r: HitRow) -> HitView {
@@ -342,49 +327,6 @@ pub(crate) mod ssr {
             next: r.next,
             confirmed: r.confirmed.map(|c| c.format("%Y-%m-%d %H:%M").to_string()),
         }
-    }
-
-    pub fn referral_view(r: ReferralRow) -> ReferralView {
-        ReferralView {
-            id: r.id,
-            referred: r.referred.unwrap_or_else(|| "(deleted)".into()),
-            referrer: r.referrer.unwrap_or_else(|| "(deleted)".into()),
-            identifier: r.identifier.unwrap_or_default(),
-            hit: r.referral_hit_id.map(|h| h.to_string()),
-            hit_at: r.hit_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
-            status: r.status,
-            flags: r
-                .flags
-                .split(',')
-                .filter(|f| !f.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            created: r.created_at.format("%Y-%m-%d %H:%M").to_string(),
-            decided: r.decided_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
-            decided_by: r.decided_by,
-        }
-    }
-
-    pub async fn ledger_view(
-        state: &HypeState,
-        user_id: i32,
-        username: String,
-    ) -> Result<LedgerView, AppError> {
-        let balance = hype::services::ledger::balance(&state.db, user_id).await?;
-        let entries = hype::services::ledger::entries(&state.db, user_id).await?;
-        Ok(LedgerView {
-            username,
-            balance,
-            entries: entries
-                .into_iter()
-                .map(|e| LedgerEntryView {
-                    id: e.id,
-                    amount: e.amount,
-                    reason: e.reason,
-                    at: e.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                })
-                .collect(),
-        })
     }
 }
 

@@ -37,6 +37,29 @@ pub mod ssr {
         auth().await?.user.ok_or(AppError::Unauthorized)
     }
 
+    /// A user's balance and ledger, as Rewards and the admin's Users page show it.
+    pub async fn ledger_view(
+        state: &HypeState,
+        user_id: i32,
+        username: String,
+    ) -> Result<crate::models::LedgerView, AppError> {
+        let balance = hype::services::ledger::balance(&state.db, user_id).await?;
+        let entries = hype::services::ledger::entries(&state.db, user_id).await?;
+        Ok(crate::models::LedgerView {
+            username,
+            balance,
+            entries: entries
+                .into_iter()
+                .map(|e| crate::models::LedgerEntryView {
+                    id: e.id,
+                    amount: e.amount,
+                    reason: e.reason,
+                    at: e.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                })
+                .collect(),
+        })
+    }
+
     /// Adds a `Set-Cookie` to the server function's response.
     pub fn append_set_cookie(value: axum::http::HeaderValue) {
         if let Some(response) = use_context::<ResponseOptions>() {

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 #[server(endpoint = "my_rewards", output = crate::codec::Json)]
 pub async fn my_rewards() -> Result<RewardsView, AppError> {
-    use crate::api::admin::ssr::{ledger_view, referral_view, require_user, state};
+    use crate::api::ssr::{ledger_view, require_user, state};
+    use crate::models::ReferralView;
     let state = state()?;
     let user = require_user().await?;
     let ledger = ledger_view(&state, user.id, user.username).await?;
@@ -17,7 +18,7 @@ pub async fn my_rewards() -> Result<RewardsView, AppError> {
     Ok(RewardsView {
         balance: ledger.balance,
         entries: ledger.entries,
-        pending: pending.into_iter().map(referral_view).collect(),
-        confirmed: confirmed.into_iter().map(referral_view).collect(),
+        pending: pending.into_iter().map(ReferralView::from).collect(),
+        confirmed: confirmed.into_iter().map(ReferralView::from).collect(),
     })
 }

@@ -3,6 +3,7 @@ pub mod admin_nav;
 pub mod chart;
 pub mod copy;
 pub mod form_error;
+pub mod ledger_table;
 pub mod nav;
 pub mod notice;
 pub mod post_form;

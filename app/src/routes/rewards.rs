@@ -1,8 +1,8 @@
 //! `/rewards`: the signed-in user's balance, ledger, and referrals by link and status.
 use crate::api::rewards::my_rewards;
+use crate::components::ledger_table::LedgerTable;
 use crate::components::notice::ErrorNotice;
 use crate::models::{ReferralView, RewardsView};
-use crate::routes::admin::users::LedgerTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

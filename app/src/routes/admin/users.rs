@@ -2,6 +2,7 @@
 use crate::api::admin::{admin_list_users, user_ledger, SetUserAdmin};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
+use crate::components::ledger_table::LedgerTable;
 use crate::components::notice::ErrorNotice;
 use crate::components::post_form::PostForm;
 use crate::components::search_form::SearchForm;
@@ -129,35 +130,4 @@ pub fn Ledger(ledger: LedgerView) -> impl IntoView {
             <LedgerTable entries=ledger.entries/>
         </section>
     }
-}
-
-#[component]
-pub fn LedgerTable(entries: Vec<crate::models::LedgerEntryView>) -> impl IntoView {
-    if entries.is_empty() {
-        return view! { <p class="muted">"No entries yet."</p> }.into_any();
-    }
-    view! {
-        <table class="data">
-            <thead>
-                <tr>
-                    <th scope="col">"When (UTC)"</th>
-                    <th scope="col">"What"</th>
-                    <th scope="col" class="num">"Points"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {entries
-                    .into_iter()
-                    .map(|e| view! {
-                        <tr>
-                            <td class="nowrap">{e.at}</td>
-                            <td>{e.reason}</td>
-                            <td class=if e.amount < 0 { "num negative" } else { "num" }>{format!("{:+}", e.amount)}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
 }
