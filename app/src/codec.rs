@@ -45,21 +45,32 @@ mod tests {
     /// decoder for its result type back into every page that calls it.
     #[test]
     fn every_server_function_sends_its_result_as_json_text() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api");
+        let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api"));
         let mut seen = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let source = std::fs::read_to_string(&path).unwrap();
-            for attribute in source.split("\n#[server(").skip(1) {
-                let args = &attribute[..attribute.find(")]").unwrap()];
-                assert!(
-                    args.contains("output = crate::codec::Json"),
-                    "{}: #[server({args})] needs `output = crate::codec::Json`",
-                    path.display()
-                );
-                seen += 1;
+        let mut dirs = vec![dir.clone()];
+        while let Some(next) = dirs.pop() {
+            for entry in std::fs::read_dir(&next).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).unwrap();
+                for attribute in source.split("\n#[server(").skip(1) {
+                    let args = &attribute[..attribute.find(")]").unwrap()];
+                    assert!(
+                        args.contains("output = crate::codec::Json"),
+                        "{}: #[server({args})] needs `output = crate::codec::Json`",
+                        path.display()
+                    );
+                    seen += 1;
+                }
             }
         }
-        assert!(seen >= 22, "found only {seen} server functions under {dir}");
+        assert!(
+            seen >= 22,
+            "found only {seen} server functions under {}",
+            dir.display()
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! `/admin/audit`: every admin action, newest first.
-use crate::api::admin::list_audit;
+use crate::api::admin::audit::list_audit;
 use crate::components::admin_nav::AdminNav;
 use crate::components::notice::ErrorNotice;
 use leptos::prelude::*;

@@ -1,6 +1,6 @@
 //! `/admin/hits`: every hit, newest first, filtered by the URL's query; keyset pages; new hits
 //! appear on their own while the first page is open.
-use crate::api::admin::{list_hits, ConfirmHit};
+use crate::api::admin::hits::{list_hits, ConfirmHit};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::FormError;
 use crate::components::notice::ErrorNotice;

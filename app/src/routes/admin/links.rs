@@ -1,5 +1,5 @@
 //! `/admin/links`: every link, searchable; disable/enable any; create one for any user.
-use crate::api::admin::{admin_list_links, AdminCreateLink, AdminSetLinkDisabled};
+use crate::api::admin::links::{list_all_links, CreateLinkForUser, SetAnyLinkDisabled};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::notice::ErrorNotice;
@@ -16,11 +16,11 @@ lazy_page!(AdminLinksPage => AdminLinksBody);
 fn AdminLinksBody() -> impl IntoView {
     let params = use_query_map();
     let q = Memo::new(move |_| params.read().get("q").unwrap_or_default());
-    let create = ServerAction::<AdminCreateLink>::new();
-    let toggle = ServerAction::<AdminSetLinkDisabled>::new();
+    let create = ServerAction::<CreateLinkForUser>::new();
+    let toggle = ServerAction::<SetAnyLinkDisabled>::new();
     let links = Resource::new(
         move || (q.get(), create.version().get(), toggle.version().get()),
-        |(q, _, _)| admin_list_links(Some(q)),
+        |(q, _, _)| list_all_links(Some(q)),
     );
     let create_error = form_error(create.value());
     let created = Signal::derive(move || match create.value().get() {
@@ -58,10 +58,7 @@ fn AdminLinksBody() -> impl IntoView {
 }
 
 #[component]
-fn LinkTable(
-    rows: Vec<AdminLinkView>,
-    toggle: ServerAction<AdminSetLinkDisabled>,
-) -> impl IntoView {
+fn LinkTable(rows: Vec<AdminLinkView>, toggle: ServerAction<SetAnyLinkDisabled>) -> impl IntoView {
     if rows.is_empty() {
         return view! { <section class="card empty"><p>"No links match."</p></section> }.into_any();
     }

@@ -1,5 +1,5 @@
 //! `/admin`: totals, hits per day, top referrers.
-use crate::api::admin::admin_overview;
+use crate::api::admin::overview::get_overview;
 use crate::components::admin_nav::AdminNav;
 use crate::components::chart::HitsChart;
 use crate::components::notice::ErrorNotice;
@@ -11,7 +11,7 @@ lazy_page!(OverviewPage => OverviewBody);
 
 #[component]
 fn OverviewBody() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| admin_overview());
+    let overview = Resource::new(|| (), |_| get_overview());
     view! {
         <Title text="Admin — hype"/>
         <AdminNav current="/admin"/>

@@ -1,6 +1,6 @@
 //! `/admin/referrals`: the pending queue (confirm, reject, in bulk), and the confirmed and
 //! rejected lists (unconfirm).
-use crate::api::admin::{list_referrals, DecideReferral, DecideReferrals};
+use crate::api::admin::referrals::{list_referrals, DecideReferral, DecideReferrals};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::FormError;
 use crate::components::notice::ErrorNotice;

@@ -1,5 +1,5 @@
 //! `/admin/users`: search users, grant or revoke admin (never the last one), see a ledger.
-use crate::api::admin::{admin_list_users, user_ledger, SetUserAdmin};
+use crate::api::admin::users::{get_user_ledger, list_users, SetUserAdmin};
 use crate::components::admin_nav::AdminNav;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::ledger_table::LedgerTable;
@@ -26,13 +26,13 @@ fn AdminUsersBody() -> impl IntoView {
     let set_admin = ServerAction::<SetUserAdmin>::new();
     let users = Resource::new(
         move || (q.get(), set_admin.version().get()),
-        |(q, _)| admin_list_users(Some(q)),
+        |(q, _)| list_users(Some(q)),
     );
     let ledger = Resource::new(
         move || selected.get(),
         |id| async move {
             match id {
-                Some(id) => user_ledger(id).await.map(Some),
+                Some(id) => get_user_ledger(id).await.map(Some),
                 None => Ok(None),
             }
         },

@@ -1,0 +1,98 @@
+//! The admin dashboard's server functions, one file per page of `routes/admin/`. Every one
+//! checks, inside itself, that the caller is signed in (401) and an admin (403) before it reads
+//! or changes anything.
+pub mod audit;
+pub mod hits;
+pub mod links;
+pub mod overview;
+pub mod referrals;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    pub use crate::api::ssr::*;
+    use crate::error::AppError;
+    use crate::models::{HitQuery, HitView};
+    use hype::services::browse::{HitFilter, HitRow, Page};
+    use hype::services::referrals::Outcome;
+    use hype::web::auth::SessionUser;
+    use hype::HypeState;
+
+    /// The state and the calling admin; 401 for nobody, 403 for a non-admin.
+    pub async fn admin() -> Result<(HypeState, SessionUser), AppError> {
+        let state = state()?;
+        let user = require_user().await?;
+        if !user.is_admin {
+            return Err(AppError::Forbidden);
+        }
+        Ok((state, user))
+    }
+
+    pub async fn decide(
+        state: &HypeState,
+        admin_id: i32,
+        id: i32,
+        action: &str,
+    ) -> Result<Outcome, hype::Error> {
+        use hype::services::referrals;
+        match action {
+            "confirm" | "confirm_override" => {
+                referrals::confirm(
+                    &state.db,
+                    id,
+                    admin_id,
+                    action == "confirm_override",
+                    state.config.reward_points,
+                )
+                .await
+            }
+            "reject" => referrals::reject(&state.db, id, admin_id).await,
+            "unconfirm" => referrals::unconfirm(&state.db, id, admin_id).await,
+            _ => Err(hype::Error::invalid(
+                "The action is confirm, confirm_override, reject or unconfirm.",
+            )),
+        }
+    }
+
+    pub fn outcome_changed(outcome: Outcome) -> bool {
+        outcome == Outcome::Changed
+    }
+
+    pub fn describe(action: &str, count: usize, changed: bool) -> String {
+        let verb = match action {
+            "confirm" | "confirm_override" => "confirmed",
+            "reject" => "rejected",
+            _ => "unconfirmed",
+        };
+        match (count, changed) {
+            (_, false) => format!("Nothing to do: already {verb}."),
+            (1, true) => format!("Referral {verb}."),
+            (n, true) => format!("{n} referrals {verb}."),
+        }
+    }
+
+    pub fn uuid_param(raw: &str) -> Result<uuid::Uuid, hype::Error> {
+        uuid::Uuid::try_parse(raw.trim()).map_err(|_| hype::Error::invalid("That is not a hit id."))
+    }
+
+    pub fn parse_hit_query(q: &HitQuery) -> Result<(HitFilter, Page), hype::Error> {
+        hype::services::browse::parse_query(|key| q.get(key))
+    }
+
+    pub fn hit_view(r: HitRow) -> HitView {
+        HitView {
+            id: r.id.to_string(),
+            at: r.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            identifier: r.identifier,
+            referrer: r.referrer,
+            hit_user: r.hit_user,
+            authenticated: r.authenticated,
+            visitor: r.visitor_id.map(|v| v.simple().to_string()[..8].to_owned()),
+            ip: r.ip.unwrap_or_default(),
+            user_agent: r.user_agent,
+            referer: r.http_referer,
+            next: r.next,
+            confirmed: r.confirmed.map(|c| c.format("%Y-%m-%d %H:%M").to_string()),
+        }
+    }
+}
