@@ -32,9 +32,13 @@ pub async fn export_hits(
         Ok(parsed) => parsed,
         Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
     };
-    let header_row = Bytes::from_static(
-        b"id,created_at,link,referrer,hit_user,authenticated,visitor_id,ip,user_agent,referer,next,confirmed\r\n",
-    );
+    let header_row = match csv_rows(std::iter::once(HEADER.map(String::from))) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "writing the CSV header failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
     let body =
         futures_util::stream::unfold(Some((state, filter, None::<Cursor>, true)), move |step| {
             let header_row = header_row.clone();
@@ -72,21 +76,34 @@ pub async fn export_hits(
         .into_response()
 }
 
+const HEADER: [&str; 12] = [
+    "id",
+    "created_at",
+    "link",
+    "referrer",
+    "hit_user",
+    "authenticated",
+    "visitor_id",
+    "ip",
+    "user_agent",
+    "referer",
+    "next",
+    "confirmed",
+];
+
 async fn batch(
     state: &HypeState,
     filter: &HitFilter,
     cursor: Option<Cursor>,
 ) -> crate::Result<(Bytes, Option<Cursor>)> {
     let (rows, next) = browse::hits_batch(&state.db, filter, cursor, BATCH).await?;
-    let mut out = String::with_capacity(rows.len() * 200);
-    for row in &rows {
-        write_row(&mut out, row);
-    }
-    Ok((Bytes::from(out), next))
+    let bytes = csv_rows(rows.iter().map(fields))
+        .map_err(|e| crate::Error::Internal(format!("writing CSV: {e}")))?;
+    Ok((bytes, next))
 }
 
-fn write_row(out: &mut String, row: &HitRow) {
-    let fields = [
+fn fields(row: &HitRow) -> [String; 12] {
+    [
         row.id.to_string(),
         row.created_at.to_rfc3339(),
         row.identifier.clone(),
@@ -99,39 +116,61 @@ fn write_row(out: &mut String, row: &HitRow) {
         row.http_referer.clone(),
         row.next.clone(),
         row.confirmed.map(|c| c.to_rfc3339()).unwrap_or_default(),
-    ];
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&csv_field(field));
-    }
-    out.push_str("\r\n");
+    ]
 }
 
-/// Quotes a field when needed, and defuses values a spreadsheet would run as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
+/// Rows as CSV (RFC 4180: quoted where needed, CRLF line ends), each field defused first.
+fn csv_rows(rows: impl Iterator<Item = [String; 12]>) -> Result<Bytes, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(BATCH as usize * 200));
+    for row in rows {
+        writer.write_record(
+            row.iter()
+                .map(|field| defuse(field).into_owned().into_bytes()),
+        )?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(Bytes::from(bytes))
+}
+
+/// A value a spreadsheet would run as a formula gets a leading `'`, which shows it as text.
+fn defuse(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{value}"))
     } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+        std::borrow::Cow::Borrowed(value)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::csv_field;
+    use super::csv_rows;
+
+    fn row(first: &str) -> [String; 12] {
+        std::array::from_fn(|i| {
+            if i == 0 {
+                first.to_owned()
+            } else {
+                String::new()
+            }
+        })
+    }
+
+    fn line(first: &str) -> String {
+        let bytes = csv_rows(std::iter::once(row(first))).unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
 
     #[test]
     fn fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(line("plain"), "plain,,,,,,,,,,,\r\n");
+        assert_eq!(line("a,b"), "\"a,b\",,,,,,,,,,,\r\n");
+        assert_eq!(line("say \"hi\""), "\"say \"\"hi\"\"\",,,,,,,,,,,\r\n");
+        assert_eq!(line("=HYPERLINK(1)"), "'=HYPERLINK(1),,,,,,,,,,,\r\n");
+        assert_eq!(line("-1+2"), "'-1+2,,,,,,,,,,,\r\n");
+        assert_eq!(line("two\nlines"), "\"two\nlines\",,,,,,,,,,,\r\n");
     }
 }
