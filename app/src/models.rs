@@ -252,7 +252,7 @@ impl From<hype::services::referrals::ReferralRow> for ReferralView {
             identifier: r.identifier.unwrap_or_default(),
             hit: r.referral_hit_id.map(|h| h.to_string()),
             hit_at: r.hit_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
-            status: r.status,
+            status: r.status.as_str().to_owned(),
             flags: r
                 .flags
                 .split(',')

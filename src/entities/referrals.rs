@@ -10,7 +10,7 @@ pub struct Model {
     pub referred_user_id: i32,
     pub referrer_user_id: Option<i32>,
     pub referral_hit_id: Option<Uuid>,
-    pub status: String,
+    pub status: ReferralStatus,
     pub flags: String,
     pub created_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
@@ -36,6 +36,43 @@ impl Related<super::referral_hits::Entity> for Entity {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-pub const STATUS_PENDING: &str = "pending";
-pub const STATUS_CONFIRMED: &str = "confirmed";
-pub const STATUS_REJECTED: &str = "rejected";
+/// Where a referral stands; stored as its text in the `status` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ReferralStatus {
+    /// Waiting for an admin (or, later, a conversion).
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Credited to the referrer.
+    #[sea_orm(string_value = "confirmed")]
+    Confirmed,
+    /// Closed without credit.
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
+
+impl ReferralStatus {
+    /// The stored text: `pending`, `confirmed` or `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+impl std::str::FromStr for ReferralStatus {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "confirmed" => Ok(Self::Confirmed),
+            "rejected" => Ok(Self::Rejected),
+            _ => Err(crate::Error::invalid(
+                "The status is pending, confirmed or rejected.",
+            )),
+        }
+    }
+}

@@ -465,7 +465,7 @@ pub struct Overview {
 pub async fn overview(db: &impl ConnectionTrait) -> Result<Overview> {
     let now = super::now();
     let today = now.date_naive();
-    let count_status = |status: &'static str| {
+    let count_status = |status: referrals::ReferralStatus| {
         referrals::Entity::find()
             .filter(referrals::Column::Status.eq(status))
             .count(db)
@@ -510,7 +510,7 @@ pub async fn overview(db: &impl ConnectionTrait) -> Result<Overview> {
         Expr::col((u.clone(), users::Column::Id))
             .equals((r.clone(), referrals::Column::ReferrerUserId)),
     )
-    .and_where(Expr::col((r, referrals::Column::Status)).eq(referrals::STATUS_CONFIRMED))
+    .and_where(Expr::col((r, referrals::Column::Status)).eq(referrals::ReferralStatus::Confirmed))
     .group_by_col((u.clone(), users::Column::Username))
     .order_by_expr(Expr::cust("COUNT(*)"), Order::Desc)
     .order_by((u, users::Column::Username), Order::Asc)
@@ -530,8 +530,8 @@ pub async fn overview(db: &impl ConnectionTrait) -> Result<Overview> {
         hits_30d,
         unique_visitors: visitors,
         referred_signups: referrals::Entity::find().count(db).await?,
-        pending: count_status(referrals::STATUS_PENDING).await?,
-        confirmed: count_status(referrals::STATUS_CONFIRMED).await?,
+        pending: count_status(referrals::ReferralStatus::Pending).await?,
+        confirmed: count_status(referrals::ReferralStatus::Confirmed).await?,
         daily,
         top_referrers,
     })

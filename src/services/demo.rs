@@ -187,7 +187,7 @@ async fn seed_in(
                 referred_user_id: Set(*user),
                 referrer_user_id: Set(*referrer),
                 referral_hit_id: Set(Some(*hit)),
-                status: Set(referrals::STATUS_PENDING.into()),
+                status: Set(referrals::ReferralStatus::Pending),
                 flags: Set(String::new()),
                 created_at: Set(now),
                 ..Default::default()

@@ -2,7 +2,7 @@
 //! the admin's decisions on them. Confirming credits the referrer exactly once: the conditional
 //! status update and the ledger's unique idempotency key decide, not checks in Rust.
 use crate::config::HypeConfig;
-use crate::entities::referrals::{STATUS_CONFIRMED, STATUS_PENDING, STATUS_REJECTED};
+use crate::entities::referrals::ReferralStatus;
 use crate::entities::{referral_hits, referral_links, referrals, reward_ledger, users};
 use crate::error::{Error, Result};
 use sea_orm::sea_query::{Alias, Expr, JoinType, OnConflict, Order, Query};
@@ -32,7 +32,7 @@ pub async fn attribute_signup(
         referred_user_id: Set(user_id),
         referrer_user_id: Set(link.user_id),
         referral_hit_id: Set(Some(hit.id)),
-        status: Set(STATUS_PENDING.into()),
+        status: Set(ReferralStatus::Pending),
         flags: Set(flags),
         created_at: Set(super::now()),
         decided_at: Set(None),
@@ -111,6 +111,66 @@ pub enum Outcome {
     Unchanged,
 }
 
+/// An admin's decision on a referral, as the dashboard's forms name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Confirm an unflagged referral.
+    Confirm,
+    /// Confirm a flagged one too (the audit log records the override).
+    ConfirmOverride,
+    Reject,
+    /// Take a confirmation back (the credit is reversed).
+    Unconfirm,
+}
+
+impl Decision {
+    /// What the referral became, for messages: `confirmed`, `rejected`, `unconfirmed`.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Self::Confirm | Self::ConfirmOverride => "confirmed",
+            Self::Reject => "rejected",
+            Self::Unconfirm => "unconfirmed",
+        }
+    }
+}
+
+impl std::str::FromStr for Decision {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "confirm" => Ok(Self::Confirm),
+            "confirm_override" => Ok(Self::ConfirmOverride),
+            "reject" => Ok(Self::Reject),
+            "unconfirm" => Ok(Self::Unconfirm),
+            _ => Err(Error::invalid(
+                "The action is confirm, confirm_override, reject or unconfirm.",
+            )),
+        }
+    }
+}
+
+/// Carries out `decision` on one referral (see [`confirm`], [`reject`], [`unconfirm`]).
+pub async fn decide<C>(
+    db: &C,
+    referral_id: i32,
+    admin_id: i32,
+    decision: Decision,
+    reward: i64,
+) -> Result<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    match decision {
+        Decision::Confirm | Decision::ConfirmOverride => {
+            let override_flags = decision == Decision::ConfirmOverride;
+            confirm(db, referral_id, admin_id, override_flags, reward).await
+        }
+        Decision::Reject => reject(db, referral_id, admin_id).await,
+        Decision::Unconfirm => unconfirm(db, referral_id, admin_id).await,
+    }
+}
+
 /// Confirms a referral: in one transaction, status `confirmed` (who, when), the hit's
 /// `confirmed` timestamp, one ledger credit of `reward` for the referrer, one audit entry.
 ///
@@ -133,11 +193,16 @@ where
     // upgrade), and on PostgreSQL a concurrent confirm waits on the row and then finds it
     // no longer pending.
     let mut update = referrals::Entity::update_many()
-        .col_expr(referrals::Column::Status, Expr::value(STATUS_CONFIRMED))
+        .col_expr(
+            referrals::Column::Status,
+            Expr::value(ReferralStatus::Confirmed),
+        )
         .col_expr(referrals::Column::DecidedAt, Expr::value(now))
         .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
         .filter(referrals::Column::Id.eq(referral_id))
-        .filter(referrals::Column::Status.is_in([STATUS_PENDING, STATUS_REJECTED]))
+        .filter(
+            referrals::Column::Status.is_in([ReferralStatus::Pending, ReferralStatus::Rejected]),
+        )
         .filter(referrals::Column::ReferrerUserId.is_not_null());
     if !override_flags {
         update = update.filter(referrals::Column::Flags.eq(""));
@@ -148,8 +213,8 @@ where
         .await?
         .ok_or_else(|| Error::NotFound("No such referral.".into()))?;
     if changed == 0 {
-        return match referral.status.as_str() {
-            STATUS_CONFIRMED => Ok(Outcome::Unchanged),
+        return match referral.status {
+            ReferralStatus::Confirmed => Ok(Outcome::Unchanged),
             _ if referral.referrer_user_id.is_none() => Err(Error::Conflict(
                 "This referral has no referrer any more (their account was deleted).".into(),
             )),
@@ -224,7 +289,7 @@ where
         db,
         referral_id,
         admin_id,
-        STATUS_PENDING,
+        ReferralStatus::Pending,
         "unconfirm_referral",
     )
     .await
@@ -239,7 +304,7 @@ where
         db,
         referral_id,
         admin_id,
-        STATUS_REJECTED,
+        ReferralStatus::Rejected,
         "reject_referral",
     )
     .await?
@@ -248,11 +313,14 @@ where
         Outcome::Unchanged => {
             let txn = db.begin().await?;
             let changed = referrals::Entity::update_many()
-                .col_expr(referrals::Column::Status, Expr::value(STATUS_REJECTED))
+                .col_expr(
+                    referrals::Column::Status,
+                    Expr::value(ReferralStatus::Rejected),
+                )
                 .col_expr(referrals::Column::DecidedAt, Expr::value(super::now()))
                 .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
                 .filter(referrals::Column::Id.eq(referral_id))
-                .filter(referrals::Column::Status.eq(STATUS_PENDING))
+                .filter(referrals::Column::Status.eq(ReferralStatus::Pending))
                 .exec(&txn)
                 .await?
                 .rows_affected;
@@ -282,7 +350,7 @@ async fn revoke<C>(
     db: &C,
     referral_id: i32,
     admin_id: i32,
-    status: &str,
+    status: ReferralStatus,
     action: &str,
 ) -> Result<Outcome>
 where
@@ -295,7 +363,7 @@ where
         .col_expr(referrals::Column::DecidedAt, Expr::value(now))
         .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
         .filter(referrals::Column::Id.eq(referral_id))
-        .filter(referrals::Column::Status.eq(STATUS_CONFIRMED))
+        .filter(referrals::Column::Status.eq(ReferralStatus::Confirmed))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -409,7 +477,7 @@ where
                 referred_user_id: Set(user_id),
                 referrer_user_id: Set(Some(owner)),
                 referral_hit_id: Set(Some(hit.id)),
-                status: Set(STATUS_PENDING.into()),
+                status: Set(ReferralStatus::Pending),
                 flags: Set(flags),
                 created_at: Set(super::now()),
                 ..Default::default()
@@ -447,7 +515,7 @@ pub struct ReferralRow {
     pub identifier: Option<String>,
     pub referral_hit_id: Option<uuid::Uuid>,
     pub hit_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub status: String,
+    pub status: ReferralStatus,
     pub flags: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -458,7 +526,7 @@ pub struct ReferralRow {
 /// optionally only those whose referrer is `referrer_id`.
 pub async fn list(
     db: &impl ConnectionTrait,
-    status: &str,
+    status: ReferralStatus,
     referrer_id: Option<i32>,
     limit: u64,
 ) -> Result<Vec<ReferralRow>> {
@@ -536,7 +604,7 @@ pub async fn list(
         .and_where(Expr::col((r.clone(), referrals::Column::Status)).eq(status))
         .order_by(
             (r.clone(), referrals::Column::Id),
-            if status == STATUS_PENDING {
+            if status == ReferralStatus::Pending {
                 Order::Asc
             } else {
                 Order::Desc
@@ -605,7 +673,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(referral.referrer_user_id, Some(bob.id));
-        assert_eq!(referral.status, "pending");
+        assert_eq!(referral.status, ReferralStatus::Pending);
         // Once referred, always the same referral.
         let again = attribute_signup(&db, &first_click, newcomer.id)
             .await
@@ -715,7 +783,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(stored.status, STATUS_CONFIRMED);
+        assert_eq!(stored.status, ReferralStatus::Confirmed);
         assert_eq!(stored.decided_by, Some(admin));
         let hit = referral_hits::Entity::find_by_id(referral.referral_hit_id.unwrap())
             .one(&db)

@@ -10,11 +10,10 @@ pub async fn my_rewards() -> Result<RewardsView, AppError> {
     let state = state()?;
     let user = require_user().await?;
     let ledger = ledger_view(&state, user.id, user.username).await?;
-    let list = |status: &'static str| {
-        hype::services::referrals::list(&state.db, status, Some(user.id), 500)
-    };
-    let pending = list("pending").await?;
-    let confirmed = list("confirmed").await?;
+    let list = |status| hype::services::referrals::list(&state.db, status, Some(user.id), 500);
+    use hype::entities::referrals::ReferralStatus;
+    let pending = list(ReferralStatus::Pending).await?;
+    let confirmed = list(ReferralStatus::Confirmed).await?;
     Ok(RewardsView {
         balance: ledger.balance,
         entries: ledger.entries,

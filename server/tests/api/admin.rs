@@ -98,10 +98,15 @@ async fn snapshot(app: &TestApp) -> Vec<u64> {
         .iter()
         .filter(|l| l.disabled)
         .count() as u64;
-    let confirmed = hype::services::referrals::list(db, "confirmed", None, 1000)
-        .await
-        .unwrap()
-        .len() as u64;
+    let confirmed = hype::services::referrals::list(
+        db,
+        hype::entities::referrals::ReferralStatus::Confirmed,
+        None,
+        1000,
+    )
+    .await
+    .unwrap()
+    .len() as u64;
     vec![
         app.ledger_rows().await,
         audit_log::Entity::find().count(db).await.unwrap(),
@@ -232,7 +237,7 @@ async fn a_hundred_concurrent_confirms_credit_the_referrer_once(db: Db) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.status, "confirmed");
+    assert_eq!(stored.status.as_str(), "confirmed");
 }
 
 async fn two_admins_confirming_twenty_referrals_at_once_credit_each_once(db: Db) {
@@ -268,9 +273,14 @@ async fn two_admins_confirming_twenty_referrals_at_once_credit_each_once(db: Db)
         let status = result.unwrap().unwrap();
         assert_eq!(status, StatusCode::OK);
     }
-    let confirmed = hype::services::referrals::list(&app.state.db, "confirmed", None, 100)
-        .await
-        .unwrap();
+    let confirmed = hype::services::referrals::list(
+        &app.state.db,
+        hype::entities::referrals::ReferralStatus::Confirmed,
+        None,
+        100,
+    )
+    .await
+    .unwrap();
     assert_eq!(confirmed.len(), 20);
     assert_eq!(app.ledger_rows().await, 20);
     let entries = hype::services::ledger::entries(&app.state.db, alice.id)
@@ -364,7 +374,7 @@ async fn confirming_a_claimed_hit_creates_and_confirms_its_referral(db: Db) {
     let referrals = app.referrals().await;
     assert_eq!(referrals.len(), 1);
     assert_eq!(referrals[0].referred_user_id, bob.id);
-    assert_eq!(referrals[0].status, "confirmed");
+    assert_eq!(referrals[0].status.as_str(), "confirmed");
     assert_eq!(app.balance(alice.id).await, 100);
     let unclaimed = app.get(&bare_client(), "/ref/alice").await;
     assert_eq!(unclaimed.status(), StatusCode::FOUND);
@@ -957,7 +967,7 @@ async fn confirming_a_hit_never_credits_another_referrer(db: Db) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.status, "pending");
+    assert_eq!(stored.status.as_str(), "pending");
 
     // The hit that won is the one that confirms.
     let won = referral.referral_hit_id.unwrap().to_string();

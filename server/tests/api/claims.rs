@@ -87,7 +87,7 @@ async fn anonymous_hits_are_claimed_at_signup_and_the_referrer_is_recorded(db: D
     assert_eq!(referrals.len(), 1);
     assert_eq!(referrals[0].referred_user_id, newcomer.id);
     assert_eq!(referrals[0].referrer_user_id, Some(alice.id));
-    assert_eq!(referrals[0].status, "pending");
+    assert_eq!(referrals[0].status.as_str(), "pending");
     assert!(hits
         .iter()
         .any(|h| Some(h.id) == referrals[0].referral_hit_id));

@@ -39,7 +39,11 @@ pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<Str
         state.config.reward_points,
     )
     .await?;
-    Ok(describe("confirm", 1, outcome_changed(outcome)))
+    Ok(describe(
+        hype::services::referrals::Decision::Confirm,
+        1,
+        outcome_changed(outcome),
+    ))
 }
 
 /// The forms' fields, read in the browser (see `components::post_form`).

@@ -14,7 +14,7 @@ pub(crate) mod ssr {
     use crate::error::AppError;
     use crate::models::{HitQuery, HitView};
     use hype::services::browse::{HitFilter, HitRow, Page};
-    use hype::services::referrals::Outcome;
+    use hype::services::referrals::{Decision, Outcome};
     use hype::web::auth::SessionUser;
     use hype::HypeState;
 
@@ -28,42 +28,30 @@ pub(crate) mod ssr {
         Ok((state, user))
     }
 
+    /// Carries out the decision a form names (`confirm`, `confirm_override`, `reject`,
+    /// `unconfirm`).
     pub async fn decide(
         state: &HypeState,
         admin_id: i32,
         id: i32,
-        action: &str,
+        decision: Decision,
     ) -> Result<Outcome, hype::Error> {
-        use hype::services::referrals;
-        match action {
-            "confirm" | "confirm_override" => {
-                referrals::confirm(
-                    &state.db,
-                    id,
-                    admin_id,
-                    action == "confirm_override",
-                    state.config.reward_points,
-                )
-                .await
-            }
-            "reject" => referrals::reject(&state.db, id, admin_id).await,
-            "unconfirm" => referrals::unconfirm(&state.db, id, admin_id).await,
-            _ => Err(hype::Error::invalid(
-                "The action is confirm, confirm_override, reject or unconfirm.",
-            )),
-        }
+        hype::services::referrals::decide(
+            &state.db,
+            id,
+            admin_id,
+            decision,
+            state.config.reward_points,
+        )
+        .await
     }
 
     pub fn outcome_changed(outcome: Outcome) -> bool {
         outcome == Outcome::Changed
     }
 
-    pub fn describe(action: &str, count: usize, changed: bool) -> String {
-        let verb = match action {
-            "confirm" | "confirm_override" => "confirmed",
-            "reject" => "rejected",
-            _ => "unconfirmed",
-        };
+    pub fn describe(decision: Decision, count: usize, changed: bool) -> String {
+        let verb = decision.past_tense();
         match (count, changed) {
             (_, false) => format!("Nothing to do: already {verb}."),
             (1, true) => format!("Referral {verb}."),

@@ -8,12 +8,8 @@ use leptos::prelude::*;
 pub async fn list_referrals(status: String) -> Result<Vec<ReferralView>, AppError> {
     use super::ssr::*;
     let (state, _admin) = admin().await?;
-    if !matches!(status.as_str(), "pending" | "confirmed" | "rejected") {
-        return Err(AppError::Invalid(
-            "Status is pending, confirmed or rejected.".into(),
-        ));
-    }
-    let rows = hype::services::referrals::list(&state.db, &status, None, 500).await?;
+    let status: hype::entities::referrals::ReferralStatus = status.parse()?;
+    let rows = hype::services::referrals::list(&state.db, status, None, 500).await?;
     Ok(rows.into_iter().map(ReferralView::from).collect())
 }
 
@@ -22,9 +18,11 @@ pub async fn list_referrals(status: String) -> Result<Vec<ReferralView>, AppErro
 #[server(endpoint = "admin/decide_referral", output = crate::codec::Json)]
 pub async fn decide_referral(id: i32, action: String) -> Result<String, AppError> {
     use super::ssr::*;
+    use hype::services::referrals::Decision;
     let (state, admin) = admin().await?;
-    let outcome = decide(&state, admin.id, id, &action).await?;
-    Ok(describe(&action, 1, outcome_changed(outcome)))
+    let decision: Decision = action.parse()?;
+    let outcome = decide(&state, admin.id, id, decision).await?;
+    Ok(describe(decision, 1, outcome_changed(outcome)))
 }
 
 /// The same decision for several referrals (`ids[0]=…&ids[1]=…`); each is decided on its own,
@@ -32,15 +30,17 @@ pub async fn decide_referral(id: i32, action: String) -> Result<String, AppError
 #[server(endpoint = "admin/decide_referrals", output = crate::codec::Json)]
 pub async fn decide_referrals(ids: Option<Vec<i32>>, action: String) -> Result<String, AppError> {
     use super::ssr::*;
+    use hype::services::referrals::Decision;
     let (state, admin) = admin().await?;
     let ids = ids.unwrap_or_default();
     if ids.is_empty() {
         return Err(AppError::Invalid("Select at least one referral.".into()));
     }
+    let decision: Decision = action.parse()?;
     let mut changed = 0;
     let mut refused = Vec::new();
     for id in &ids {
-        match decide(&state, admin.id, *id, &action).await {
+        match decide(&state, admin.id, *id, decision).await {
             Ok(outcome) => changed += usize::from(outcome_changed(outcome)),
             Err(hype::Error::Conflict(m) | hype::Error::NotFound(m)) => {
                 refused.push(format!("#{id}: {m}"))
@@ -48,7 +48,7 @@ pub async fn decide_referrals(ids: Option<Vec<i32>>, action: String) -> Result<S
             Err(e) => return Err(e.into()),
         }
     }
-    let mut message = describe(&action, changed, changed > 0);
+    let mut message = describe(decision, changed, changed > 0);
     if !refused.is_empty() {
         message.push_str(&format!(" Not done: {}", refused.join(" ")));
     }
