@@ -6,7 +6,7 @@
 //! for it (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL), so a read that scans a
 //! table instead of an index shows.
 use chrono::{Duration, Utc};
-use hype::services::browse::{self, HitFilter, Page};
+use hype::services::hit_browser::{self, HitFilter, Page};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement};
 
 #[tokio::main]
@@ -80,11 +80,12 @@ async fn main() -> anyhow::Result<()> {
     ];
     for (name, filter) in &filters {
         for (which, page) in [("first page", Page::First), ("last page", Page::Last)] {
-            let statement = browse::hits_statement(backend, filter, page, 50);
+            let statement = hit_browser::hits_statement(backend, filter, page, 50);
             explain(&db, &format!("hits, {name}, {which}"), statement).await?;
         }
     }
-    let [hits, referrals] = hype::services::stats::for_links_statements(backend, &[sample.link_id]);
+    let [hits, referrals] =
+        hype::services::link_counts::for_links_statements(backend, &[sample.link_id]);
     explain(&db, "My links: hit counts", hits).await?;
     explain(&db, "My links: referral counts", referrals).await?;
     explain(

@@ -1,8 +1,10 @@
-//! hype: the referral core. Entities, services (users, links, hits, referrals, stats), the
+//! hype: the referral core. Entities, services (users, links, hits, referrals, ledger, the
+//! dashboard's reads), the
 //! safe-redirect rules, the `/ref` handler and the tower layers (`?ref=` redirect, claim).
 //! It knows nothing of Leptos: any axum app can mount it.
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod services;

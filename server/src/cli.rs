@@ -113,7 +113,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::SeedDemo { users, links, hits } => {
             let db = hype::db::connect(&config.database_url, config.log_sql).await?;
             let started = std::time::Instant::now();
-            let seeded = hype::services::demo::seed(&db, users, links, hits, |stored| {
+            let seeded = hype::demo::seed(&db, users, links, hits, |stored| {
                 if stored % 100_000 == 0 {
                     eprintln!("  {stored} hits…");
                 }
@@ -126,7 +126,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 seeded.hits,
                 seeded.referrals,
                 started.elapsed().as_secs_f64(),
-                hype::services::demo::DEMO_PASSWORD
+                hype::demo::DEMO_PASSWORD
             );
         }
         Command::CreateLink {

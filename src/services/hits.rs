@@ -1,5 +1,5 @@
 //! Hits: recording a visit through a link, and claiming a visitor's anonymous hits for a user.
-use super::aggregates::{self, Person};
+use super::running_totals::{self, Person};
 use crate::config::{AttributionModel, HypeConfig};
 use crate::entities::{referral_hits, referral_links, users};
 use crate::error::Result;
@@ -78,7 +78,7 @@ pub(crate) fn store_statement(
 ) -> Result<Statement> {
     let hits =
         referral_hits::Entity::insert_many(rows.iter().map(|(row, _)| row.clone())).into_query();
-    let totals = aggregates::hit_totals(rows.iter().map(|(_, facts)| *facts))?;
+    let totals = running_totals::hit_totals(rows.iter().map(|(_, facts)| *facts))?;
     let people = [
         ("new_users", totals.users),
         ("new_visitors", totals.visitors),
@@ -185,7 +185,7 @@ pub async fn claim<C: ConnectionTrait + TransactionTrait>(
         .exec(&txn)
         .await?;
     if result.rows_affected > 0 {
-        aggregates::claimed(&txn, visitor_id, user_id).await?;
+        running_totals::claimed(&txn, visitor_id, user_id).await?;
     }
     txn.commit().await?;
     Ok(result.rows_affected)
@@ -359,22 +359,22 @@ mod tests {
             .unwrap();
         }
         let today = crate::services::now().date_naive();
-        let (days, people) = aggregates::read(&db, today).await.unwrap();
+        let (days, people) = running_totals::read(&db, today).await.unwrap();
         assert_eq!(days.get(&today), Some(&4));
         assert_eq!(people, 3);
         assert_eq!(people, counted_from_hits(&db).await);
 
         // Ben claims v1: v1 is no longer anyone of their own, Ben is.
         claim(&db, v1, ben.id).await.unwrap();
-        assert_eq!(aggregates::read(&db, today).await.unwrap().1, 3);
+        assert_eq!(running_totals::read(&db, today).await.unwrap().1, 3);
         // Ann, already counted, claims v2: one person fewer.
         claim(&db, v2, ann.id).await.unwrap();
-        let people = aggregates::read(&db, today).await.unwrap().1;
+        let people = running_totals::read(&db, today).await.unwrap().1;
         assert_eq!(people, 2);
         assert_eq!(people, counted_from_hits(&db).await);
 
         // A rebuild from the hits agrees with the running totals.
-        aggregates::rebuild(&db).await.unwrap();
-        assert_eq!(aggregates::read(&db, today).await.unwrap(), (days, 2));
+        running_totals::rebuild(&db).await.unwrap();
+        assert_eq!(running_totals::read(&db, today).await.unwrap(), (days, 2));
     }
 }

@@ -1,15 +1,15 @@
 //! The referral core's operations, as free functions taking the connection first.
 //! Multi-step writes take a transaction from their caller or open one themselves.
-pub mod aggregates;
 pub mod audit;
-pub mod browse;
-pub mod demo;
+pub mod hit_browser;
 pub mod hits;
 pub mod ledger;
+pub mod link_counts;
 pub mod links;
+pub mod overview;
 pub mod referrals;
+pub mod running_totals;
 pub mod settings;
-pub mod stats;
 pub mod users;
 
 /// The current time, truncated to microseconds so it round-trips identically through

@@ -2,7 +2,7 @@
 //! so a million rows never sit in memory. Admins only.
 use super::auth::AuthSession;
 use super::HypeState;
-use crate::services::browse::{self, Cursor, HitFilter, HitRow};
+use crate::services::hit_browser::{self, Cursor, HitFilter, HitRow};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
@@ -26,7 +26,7 @@ pub async fn export_hits(
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .into_owned()
             .collect();
-    let (filter, _) = match browse::parse_query(|key| {
+    let (filter, _) = match hit_browser::parse_query(|key| {
         pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }) {
         Ok(parsed) => parsed,
@@ -96,7 +96,7 @@ async fn batch(
     filter: &HitFilter,
     cursor: Option<Cursor>,
 ) -> crate::Result<(Bytes, Option<Cursor>)> {
-    let (rows, next) = browse::hits_batch(&state.db, filter, cursor, BATCH).await?;
+    let (rows, next) = hit_browser::hits_batch(&state.db, filter, cursor, BATCH).await?;
     let bytes = csv_rows(rows.iter().map(fields))
         .map_err(|e| crate::Error::Internal(format!("writing CSV: {e}")))?;
     Ok((bytes, next))

@@ -281,8 +281,8 @@ async fn store(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::aggregates;
     use crate::services::links::{self, NewLink};
+    use crate::services::running_totals;
     use crate::test_support::{file_db, memory_db, user};
     use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 
@@ -380,7 +380,7 @@ mod tests {
         assert_eq!((stored, refused), (196, 4));
         assert_eq!(referral_hits::Entity::find().count(&db).await.unwrap(), 196);
         let today = crate::services::now().date_naive();
-        let (days, people) = aggregates::read(&db, today).await.unwrap();
+        let (days, people) = running_totals::read(&db, today).await.unwrap();
         assert_eq!((days.get(&today).copied(), people), (Some(196), 196));
     }
 

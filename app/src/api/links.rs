@@ -11,7 +11,7 @@ pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
     let user = require_user().await?;
     let links = hype::services::links::list_for_user(&state.db, user.id).await?;
     let ids: Vec<i32> = links.iter().map(|l| l.id).collect();
-    let stats = hype::services::stats::for_links(&state.db, &ids).await?;
+    let stats = hype::services::link_counts::for_links(&state.db, &ids).await?;
     Ok(links
         .into_iter()
         .map(|link| {

@@ -8,7 +8,7 @@ use crate::on_both_databases;
 use hype::entities::referral_hits;
 use hype::services::hits::{self, NewHit};
 use hype::services::links::{self, NewLink};
-use hype::services::{aggregates, now};
+use hype::services::{now, running_totals};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
@@ -38,7 +38,7 @@ async fn the_last_migrations_roll_back_and_forward_keeping_the_counts(db: Db) {
     hits::record(db, visit(claimed)).await.unwrap();
     assert_eq!(hits::claim(db, claimed, friend.id).await.unwrap(), 1);
     let today = now().date_naive();
-    let totals = || aggregates::read(db, today);
+    let totals = || running_totals::read(db, today);
     let friends_hits = || {
         referral_hits::Entity::find()
             .filter(referral_hits::Column::HitUserId.eq(friend.id))

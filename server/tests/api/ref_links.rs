@@ -63,7 +63,7 @@ async fn concurrent_visits_keep_the_running_totals_equal_to_the_hits(db: Db) {
     let people = "SELECT (SELECT COUNT(DISTINCT hit_user_id) FROM referral_hits) + \
                   (SELECT COUNT(DISTINCT visitor_id) FROM referral_hits WHERE hit_user_id IS NULL)";
     let today = hype::services::now().date_naive();
-    let (days, total) = hype::services::aggregates::read(&app.state.db, today)
+    let (days, total) = hype::services::running_totals::read(&app.state.db, today)
         .await
         .unwrap();
     assert_eq!(days.get(&today).copied(), Some(44));
@@ -73,7 +73,7 @@ async fn concurrent_visits_keep_the_running_totals_equal_to_the_hits(db: Db) {
     // One visitor signs up: their hits become theirs, and they are still one person.
     let response = app.signup(&visitors[0], "carol").await;
     assert!(response.status().is_success(), "{}", response.status());
-    let (_, total) = hype::services::aggregates::read(&app.state.db, today)
+    let (_, total) = hype::services::running_totals::read(&app.state.db, today)
         .await
         .unwrap();
     assert_eq!(total, 9);

@@ -10,10 +10,10 @@ pub async fn list_hits(#[server(default)] query: HitQuery) -> Result<HitPageView
     use super::ssr::*;
     let (state, _admin) = admin().await?;
     let (filter, page) = parse_hit_query(&query)?;
-    let found = hype::services::browse::hits(&state.db, &filter, page, 50).await?;
+    let found = hype::services::hit_browser::hits(&state.db, &filter, page, 50).await?;
     Ok(HitPageView {
         newest: found.rows.first().map(|r| {
-            hype::services::browse::Cursor {
+            hype::services::hit_browser::Cursor {
                 created_at: r.created_at,
                 id: r.id,
             }

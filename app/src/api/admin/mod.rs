@@ -13,7 +13,7 @@ pub(crate) mod ssr {
     pub use crate::api::ssr::*;
     use crate::error::AppError;
     use crate::models::{HitQuery, HitView};
-    use hype::services::browse::{HitFilter, HitRow, Page};
+    use hype::services::hit_browser::{HitFilter, HitRow, Page};
     use hype::services::referrals::{Decision, Outcome};
     use hype::web::auth::SessionUser;
     use hype::HypeState;
@@ -64,7 +64,7 @@ pub(crate) mod ssr {
     }
 
     pub fn parse_hit_query(q: &HitQuery) -> Result<(HitFilter, Page), hype::Error> {
-        hype::services::browse::parse_query(|key| q.get(key))
+        hype::services::hit_browser::parse_query(|key| q.get(key))
     }
 
     pub fn hit_view(r: HitRow) -> HitView {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub async fn get_overview() -> Result<OverviewView, AppError> {
     use super::ssr::*;
     let (state, _admin) = admin().await?;
-    let o = hype::services::browse::overview(&state.db).await?;
+    let o = hype::services::overview::overview(&state.db).await?;
     let conversion_percent = if o.unique_visitors > 0 {
         (o.referred_signups as f64) * 100.0 / (o.unique_visitors as f64)
     } else {

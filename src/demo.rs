@@ -38,7 +38,7 @@ pub async fn seed(
     let txn = db.begin().await?;
     let seeded = seed_in(&txn, users, links, hits, progress).await?;
     // Counting a million hits once beats counting them one batch at a time.
-    super::aggregates::rebuild(&txn).await?;
+    crate::services::running_totals::rebuild(&txn).await?;
     txn.commit().await?;
     // Fresh statistics, so the planner knows the tables just grew by a million rows.
     db.execute_unprepared("ANALYZE").await?;
@@ -57,7 +57,7 @@ async fn seed_in(
     let hash = tokio::task::spawn_blocking(|| password_auth::generate_hash(DEMO_PASSWORD))
         .await
         .map_err(|e| crate::Error::Internal(format!("hashing the demo password: {e}")))?;
-    let now = super::now();
+    let now = crate::services::now();
     let run = &Uuid::new_v4().simple().to_string()[..6];
 
     for chunk in (0..users).collect::<Vec<_>>().chunks(BATCH) {
