@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Fails when a module of src/, app/src/ or server/src/ reaches itself through the modules it
-names (`crate::…`, `super::…`, `self::…` paths, in `use` lines or inline), test modules included.
+names (`crate::…`, `super::…`, `self::…` paths, in `use` lines or inline, and `use child::…`), test modules included.
 SeaORM's entity relations (src/entities/) are left out: they name each other by design."""
 import os, re, sys
 
@@ -41,7 +41,11 @@ def cycles(root):
         if mod[:1] == ("entities",):
             continue
         text = re.sub(r"//.*", "", open(path).read())
-        for kind, rest in PATH.findall(text):
+        found = PATH.findall(text)
+        # `use child::…` / `pub use child::…`: a path relative to this module.
+        found += [("self", "::" + rest) for rest in re.findall(r"\buse\s+([a-z_][a-z0-9_]*(?:::[a-z_][a-z0-9_]*)*)", text)
+                  if rest.split("::")[0] not in ("crate", "super", "self")]
+        for kind, rest in found:
             target = resolve(mods, mod, kind, rest)
             if target and target != mod and target[:1] != ("entities",):
                 # Naming a module's own submodule or parent is not an import circle by itself.

@@ -3,10 +3,75 @@ use crate::entities::reward_ledger;
 use crate::error::Result;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
+
+/// Credits `user_id` with `amount` for a confirmation of `referral_id`. The n-th credit of a
+/// referral carries the idempotency key `referral-<id>-credit-<n>`, so two writers that both
+/// think they add the n-th collide on the ledger's unique key instead of crediting twice.
+pub async fn credit_referral(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    referral_id: i32,
+    amount: i64,
+    reason: String,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let credits = reward_ledger::Entity::find()
+        .filter(reward_ledger::Column::ReferralId.eq(referral_id))
+        .filter(reward_ledger::Column::Amount.gt(0))
+        .count(db)
+        .await?;
+    reward_ledger::Entity::insert(reward_ledger::ActiveModel {
+        user_id: Set(user_id),
+        amount: Set(amount),
+        reason: Set(reason),
+        referral_id: Set(Some(referral_id)),
+        idempotency_key: Set(format!("referral-{referral_id}-credit-{}", credits + 1)),
+        created_at: Set(at),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Reverses the last credit of `referral_id`, if it has one, with a new negative entry (the
+/// ledger is never edited). Keyed `referral-<id>-reversal-<n>` like the credits.
+pub async fn reverse_last_credit(
+    db: &impl ConnectionTrait,
+    referral_id: i32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let last_credit = reward_ledger::Entity::find()
+        .filter(reward_ledger::Column::ReferralId.eq(referral_id))
+        .filter(reward_ledger::Column::Amount.gt(0))
+        .order_by_desc(reward_ledger::Column::Id)
+        .one(db)
+        .await?;
+    let Some(credit) = last_credit else {
+        return Ok(());
+    };
+    let reversals = reward_ledger::Entity::find()
+        .filter(reward_ledger::Column::ReferralId.eq(referral_id))
+        .filter(reward_ledger::Column::Amount.lt(0))
+        .count(db)
+        .await?;
+    reward_ledger::Entity::insert(reward_ledger::ActiveModel {
+        user_id: Set(credit.user_id),
+        amount: Set(-credit.amount),
+        reason: Set(format!("Reversal: {}", credit.reason)),
+        referral_id: Set(Some(referral_id)),
+        idempotency_key: Set(format!("referral-{referral_id}-reversal-{}", reversals + 1)),
+        created_at: Set(at),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
 
 pub async fn balance(db: &impl ConnectionTrait, user_id: i32) -> Result<i64> {
     Ok(balances(db, &[user_id])

@@ -1,0 +1,92 @@
+//! Who referred a new user: decided once, at sign-up, from their claimed hits, with the
+//! flags that make a referral look like a self-referral.
+use super::listing::find_for_referred;
+use crate::config::HypeConfig;
+use crate::entities::referrals::ReferralStatus;
+use crate::entities::{referral_hits, referrals, users};
+use crate::error::Result;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+/// Suspected self-referral: the new user shares an address with the referrer.
+pub const FLAG_SAME_IP: &str = "same_ip";
+/// Suspected self-referral: the winning hit came from the link owner's own browser — a visitor
+/// id the owner signed in with (some of that visitor's hits are claimed by the owner).
+pub const FLAG_OWNER_HIT: &str = "owner_hit";
+
+/// Records the referral of a just-signed-up user, if any of their claimed hits wins the
+/// attribution. A user is referred at most once: a second call changes nothing.
+pub async fn attribute_signup(
+    db: &impl ConnectionTrait,
+    config: &HypeConfig,
+    user_id: i32,
+) -> Result<Option<referrals::Model>> {
+    let Some((hit, link)) =
+        crate::services::hits::winning_hit_for_user(db, config, user_id).await?
+    else {
+        return Ok(None);
+    };
+    let flags = flags_for(db, user_id, link.user_id, &hit).await?;
+    referrals::Entity::insert(referrals::ActiveModel {
+        referred_user_id: Set(user_id),
+        referrer_user_id: Set(link.user_id),
+        referral_hit_id: Set(Some(hit.id)),
+        status: Set(ReferralStatus::Pending),
+        flags: Set(flags),
+        created_at: Set(crate::services::now()),
+        decided_at: Set(None),
+        decided_by: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(referrals::Column::ReferredUserId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .do_nothing()
+    .exec(db)
+    .await?;
+    find_for_referred(db, user_id).await
+}
+
+/// Why a referral looks like a self-referral (comma-separated flags; empty when it doesn't).
+pub(super) async fn flags_for(
+    db: &impl ConnectionTrait,
+    referred_id: i32,
+    referrer_id: Option<i32>,
+    hit: &referral_hits::Model,
+) -> Result<String> {
+    let Some(referrer_id) = referrer_id else {
+        return Ok(String::new());
+    };
+    let mut flags = Vec::new();
+    if let Some(visitor) = hit.visitor_id {
+        let owners_browser = referral_hits::Entity::find()
+            .filter(referral_hits::Column::VisitorId.eq(visitor))
+            .filter(referral_hits::Column::HitUserId.eq(referrer_id))
+            .one(db)
+            .await?
+            .is_some();
+        if owners_browser {
+            flags.push(FLAG_OWNER_HIT);
+        }
+    }
+    let referred = users::Entity::find_by_id(referred_id).one(db).await?;
+    let referrer = users::Entity::find_by_id(referrer_id).one(db).await?;
+    if let (Some(referred), Some(referrer)) = (referred, referrer) {
+        let owner_ips: Vec<&str> = [&referrer.signup_ip, &referrer.last_login_ip]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let visitor_ips = [&referred.signup_ip, &referred.last_login_ip, &hit.ip];
+        if visitor_ips
+            .into_iter()
+            .flatten()
+            .any(|ip| owner_ips.contains(&ip.as_str()))
+        {
+            flags.push(FLAG_SAME_IP);
+        }
+    }
+    Ok(flags.join(","))
+}

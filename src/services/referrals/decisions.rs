@@ -1,0 +1,388 @@
+//! The admin's decisions: confirm (exactly once), reject, unconfirm, and confirming from a
+//! hit. Confirming credits the referrer exactly once: the conditional status update and the
+//! ledger's unique idempotency key decide, not checks in Rust.
+use super::attribution::flags_for;
+use super::listing::find_for_referred;
+use crate::entities::referrals::ReferralStatus;
+use crate::entities::{referral_hits, referral_links, referrals, users};
+use crate::error::{Error, Result};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+/// What a decision did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The status changed (and the ledger with it).
+    Changed,
+    /// It already was so: nothing written.
+    Unchanged,
+}
+
+/// An admin's decision on a referral, as the dashboard's forms name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Confirm an unflagged referral.
+    Confirm,
+    /// Confirm a flagged one too (the audit log records the override).
+    ConfirmOverride,
+    Reject,
+    /// Take a confirmation back (the credit is reversed).
+    Unconfirm,
+}
+
+impl Decision {
+    /// What the referral became, for messages: `confirmed`, `rejected`, `unconfirmed`.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Self::Confirm | Self::ConfirmOverride => "confirmed",
+            Self::Reject => "rejected",
+            Self::Unconfirm => "unconfirmed",
+        }
+    }
+}
+
+impl std::str::FromStr for Decision {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "confirm" => Ok(Self::Confirm),
+            "confirm_override" => Ok(Self::ConfirmOverride),
+            "reject" => Ok(Self::Reject),
+            "unconfirm" => Ok(Self::Unconfirm),
+            _ => Err(Error::invalid(
+                "The action is confirm, confirm_override, reject or unconfirm.",
+            )),
+        }
+    }
+}
+
+/// Carries out `decision` on one referral (see [`confirm`], [`reject`], [`unconfirm`]).
+pub async fn decide<C>(
+    db: &C,
+    referral_id: i32,
+    admin_id: i32,
+    decision: Decision,
+    reward: i64,
+) -> Result<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    match decision {
+        Decision::Confirm | Decision::ConfirmOverride => {
+            let override_flags = decision == Decision::ConfirmOverride;
+            confirm(db, referral_id, admin_id, override_flags, reward).await
+        }
+        Decision::Reject => reject(db, referral_id, admin_id).await,
+        Decision::Unconfirm => unconfirm(db, referral_id, admin_id).await,
+    }
+}
+
+/// Confirms a referral: in one transaction, status `confirmed` (who, when), the hit's
+/// `confirmed` timestamp, one ledger credit of `reward` for the referrer, one audit entry.
+///
+/// Confirming a confirmed referral, or two admins confirming at once, yields `Unchanged` for
+/// all but one. Errors: `NotFound`; `Conflict` for a flagged referral without `override_flags`,
+/// or one without a referrer.
+pub async fn confirm<C>(
+    db: &C,
+    referral_id: i32,
+    admin_id: i32,
+    override_flags: bool,
+    reward: i64,
+) -> Result<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let now = crate::services::now();
+    // The conditional write comes first: it takes SQLite's write lock at once (no lock
+    // upgrade), and on PostgreSQL a concurrent confirm waits on the row and then finds it
+    // no longer pending.
+    let mut update = referrals::Entity::update_many()
+        .col_expr(
+            referrals::Column::Status,
+            Expr::value(ReferralStatus::Confirmed),
+        )
+        .col_expr(referrals::Column::DecidedAt, Expr::value(now))
+        .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
+        .filter(referrals::Column::Id.eq(referral_id))
+        .filter(
+            referrals::Column::Status.is_in([ReferralStatus::Pending, ReferralStatus::Rejected]),
+        )
+        .filter(referrals::Column::ReferrerUserId.is_not_null());
+    if !override_flags {
+        update = update.filter(referrals::Column::Flags.eq(""));
+    }
+    let changed = update.exec(&txn).await?.rows_affected;
+    let referral = referrals::Entity::find_by_id(referral_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such referral.".into()))?;
+    if changed == 0 {
+        return match referral.status {
+            ReferralStatus::Confirmed => Ok(Outcome::Unchanged),
+            _ if referral.referrer_user_id.is_none() => Err(Error::Conflict(
+                "This referral has no referrer any more (their account was deleted).".into(),
+            )),
+            _ => Err(Error::Conflict(format!(
+                "This referral is flagged as a possible self-referral ({}): reject it, or confirm it with the override.",
+                referral.flags
+            ))),
+        };
+    }
+    let referrer = referral
+        .referrer_user_id
+        .ok_or_else(|| Error::Internal("confirmed a referral without a referrer".into()))?;
+    if let Some(hit_id) = referral.referral_hit_id {
+        referral_hits::Entity::update_many()
+            .col_expr(referral_hits::Column::Confirmed, Expr::value(now))
+            .col_expr(referral_hits::Column::UpdatedAt, Expr::value(now))
+            .filter(referral_hits::Column::Id.eq(hit_id))
+            .exec(&txn)
+            .await?;
+    }
+    let referred = users::Entity::find_by_id(referral.referred_user_id)
+        .one(&txn)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    crate::services::ledger::credit_referral(
+        &txn,
+        referrer,
+        referral_id,
+        reward,
+        format!("Referral of {referred} confirmed"),
+        now,
+    )
+    .await?;
+    let action = if override_flags && !referral.flags.is_empty() {
+        "confirm_referral_override"
+    } else {
+        "confirm_referral"
+    };
+    let referrer_name = users::Entity::find_by_id(referrer)
+        .one(&txn)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    let detail = if referral.flags.is_empty() {
+        format!("{referred}: credited {reward} to {referrer_name}")
+    } else {
+        format!(
+            "{referred}: credited {reward} to {referrer_name}; flags overridden: {}",
+            referral.flags
+        )
+    };
+    crate::services::audit::record(&txn, admin_id, action, "referrals", referral_id, detail)
+        .await?;
+    txn.commit().await?;
+    Ok(Outcome::Changed)
+}
+
+/// Takes a confirmation back: status `pending` again, the hit unconfirmed, and a reversing
+/// ledger entry. `Unchanged` when the referral was not confirmed.
+pub async fn unconfirm<C>(db: &C, referral_id: i32, admin_id: i32) -> Result<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    revoke(
+        db,
+        referral_id,
+        admin_id,
+        ReferralStatus::Pending,
+        "unconfirm_referral",
+    )
+    .await
+}
+
+/// Rejects a referral. A confirmed one gets a reversing ledger entry; a pending one none.
+pub async fn reject<C>(db: &C, referral_id: i32, admin_id: i32) -> Result<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    match revoke(
+        db,
+        referral_id,
+        admin_id,
+        ReferralStatus::Rejected,
+        "reject_referral",
+    )
+    .await?
+    {
+        Outcome::Changed => Ok(Outcome::Changed),
+        Outcome::Unchanged => {
+            let txn = db.begin().await?;
+            let changed = referrals::Entity::update_many()
+                .col_expr(
+                    referrals::Column::Status,
+                    Expr::value(ReferralStatus::Rejected),
+                )
+                .col_expr(
+                    referrals::Column::DecidedAt,
+                    Expr::value(crate::services::now()),
+                )
+                .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
+                .filter(referrals::Column::Id.eq(referral_id))
+                .filter(referrals::Column::Status.eq(ReferralStatus::Pending))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            if changed == 0 {
+                return match referrals::Entity::find_by_id(referral_id).one(&txn).await? {
+                    Some(_) => Ok(Outcome::Unchanged),
+                    None => Err(Error::NotFound("No such referral.".into())),
+                };
+            }
+            crate::services::audit::record(
+                &txn,
+                admin_id,
+                "reject_referral",
+                "referrals",
+                referral_id,
+                "",
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(Outcome::Changed)
+        }
+    }
+}
+
+/// Moves a confirmed referral to `status`, reversing its last credit.
+async fn revoke<C>(
+    db: &C,
+    referral_id: i32,
+    admin_id: i32,
+    status: ReferralStatus,
+    action: &str,
+) -> Result<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let now = crate::services::now();
+    let changed = referrals::Entity::update_many()
+        .col_expr(referrals::Column::Status, Expr::value(status))
+        .col_expr(referrals::Column::DecidedAt, Expr::value(now))
+        .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
+        .filter(referrals::Column::Id.eq(referral_id))
+        .filter(referrals::Column::Status.eq(ReferralStatus::Confirmed))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return match referrals::Entity::find_by_id(referral_id).one(&txn).await? {
+            Some(_) => Ok(Outcome::Unchanged),
+            None => Err(Error::NotFound("No such referral.".into())),
+        };
+    }
+    let referral = referrals::Entity::find_by_id(referral_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such referral.".into()))?;
+    if let Some(hit_id) = referral.referral_hit_id {
+        referral_hits::Entity::update_many()
+            .col_expr(
+                referral_hits::Column::Confirmed,
+                Expr::value(None::<chrono::DateTime<chrono::Utc>>),
+            )
+            .col_expr(referral_hits::Column::UpdatedAt, Expr::value(now))
+            .filter(referral_hits::Column::Id.eq(hit_id))
+            .exec(&txn)
+            .await?;
+    }
+    crate::services::ledger::reverse_last_credit(&txn, referral_id, now).await?;
+    crate::services::audit::record(
+        &txn,
+        admin_id,
+        action,
+        "referrals",
+        referral_id,
+        "reversed the credit",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Outcome::Changed)
+}
+
+/// Confirms the referral behind a hit from the hits browser: the referral whose winning hit is
+/// this hit, created from it when the hit's user has no referral yet (a user is referred at
+/// most once).
+///
+/// Errors: `Conflict` when the hit has no user, when its link is disabled or has no owner other
+/// than that user, and when the user's referral was won by another hit (confirming it from
+/// here would credit whoever that hit's link belongs to).
+pub async fn confirm_hit<C>(
+    db: &C,
+    hit_id: uuid::Uuid,
+    admin_id: i32,
+    override_flags: bool,
+    reward: i64,
+) -> Result<Outcome>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let (hit, link) = referral_hits::Entity::find_by_id(hit_id)
+        .find_also_related(referral_links::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such hit.".into()))?;
+    let user_id = hit.hit_user_id.ok_or_else(|| {
+        Error::Conflict("This hit has no user yet: only a claimed hit can be confirmed.".into())
+    })?;
+    let referral = match find_for_referred(db, user_id).await? {
+        Some(referral) if referral.referral_hit_id == Some(hit.id) => referral,
+        Some(_) => {
+            return Err(Error::Conflict(
+                "This user's referral was won by another of their hits: confirm it from the \
+                 Referrals page, where its referrer is shown."
+                    .into(),
+            ))
+        }
+        None => {
+            let link = link.ok_or_else(|| Error::NotFound("This hit's link is gone.".into()))?;
+            if link.disabled {
+                return Err(Error::Conflict(
+                    "This hit's link is disabled: it earns no new referral.".into(),
+                ));
+            }
+            let owner = link
+                .user_id
+                .filter(|owner| *owner != user_id)
+                .ok_or_else(|| {
+                    Error::Conflict("This hit's link has no owner other than its visitor.".into())
+                })?;
+            let flags = flags_for(db, user_id, Some(owner), &hit).await?;
+            referrals::Entity::insert(referrals::ActiveModel {
+                referred_user_id: Set(user_id),
+                referrer_user_id: Set(Some(owner)),
+                referral_hit_id: Set(Some(hit.id)),
+                status: Set(ReferralStatus::Pending),
+                flags: Set(flags),
+                created_at: Set(crate::services::now()),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::column(referrals::Column::ReferredUserId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .do_nothing()
+            .exec(db)
+            .await?;
+            // Another request may have recorded this user's referral in the meantime.
+            find_for_referred(db, user_id)
+                .await?
+                .filter(|referral| referral.referral_hit_id == Some(hit.id))
+                .ok_or_else(|| {
+                    Error::Conflict(
+                        "This user's referral was just recorded from another hit: confirm it \
+                         from the Referrals page."
+                            .into(),
+                    )
+                })?
+        }
+    };
+    confirm(db, referral.id, admin_id, override_flags, reward).await
+}
