@@ -8,11 +8,26 @@ use crate::error::Result;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-/// Suspected self-referral: the new user shares an address with the referrer.
-pub const FLAG_SAME_IP: &str = "same_ip";
-/// Suspected self-referral: the winning hit came from the link owner's own browser — a visitor
-/// id the owner signed in with (some of that visitor's hits are claimed by the owner).
-pub const FLAG_OWNER_HIT: &str = "owner_hit";
+/// Why a referral looks like a self-referral. A referral's `flags` column holds the flags it
+/// was given, comma-separated, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// The winning hit came from the link owner's own browser: a visitor id the owner signed
+    /// in with (some of that visitor's hits are claimed by the owner).
+    OwnerHit,
+    /// The new user shares an address with the referrer.
+    SameIp,
+}
+
+impl Flag {
+    /// The flag as stored: `owner_hit` or `same_ip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OwnerHit => "owner_hit",
+            Self::SameIp => "same_ip",
+        }
+    }
+}
 
 /// Records the referral of a just-signed-up user, if any of their claimed hits wins the
 /// attribution. A user is referred at most once: a second call changes nothing.
@@ -68,7 +83,7 @@ pub(super) async fn flags_for(
             .await?
             .is_some();
         if owners_browser {
-            flags.push(FLAG_OWNER_HIT);
+            flags.push(Flag::OwnerHit);
         }
     }
     let referred = users::Entity::find_by_id(referred_id).one(db).await?;
@@ -85,8 +100,12 @@ pub(super) async fn flags_for(
             .flatten()
             .any(|ip| owner_ips.contains(&ip.as_str()))
         {
-            flags.push(FLAG_SAME_IP);
+            flags.push(Flag::SameIp);
         }
     }
-    Ok(flags.join(","))
+    Ok(flags
+        .iter()
+        .map(|f: &Flag| f.as_str())
+        .collect::<Vec<_>>()
+        .join(","))
 }

@@ -5,7 +5,7 @@ mod attribution;
 mod decisions;
 mod listing;
 
-pub use attribution::{attribute_signup, FLAG_OWNER_HIT, FLAG_SAME_IP};
+pub use attribution::{attribute_signup, Flag};
 pub use decisions::{confirm, confirm_hit, decide, reject, unconfirm, Decision, Outcome};
 pub use listing::{find_for_referred, list, ReferralRow};
 
@@ -260,7 +260,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(flagged.flags, FLAG_SAME_IP);
+        assert_eq!(flagged.flags, Flag::SameIp.as_str());
         assert!(matches!(
             confirm(&db, flagged.id, admin, false, 100).await,
             Err(Error::Conflict(_))
@@ -270,6 +270,6 @@ mod tests {
         assert_eq!(ledger_sum(&db, alice).await, 100);
         let audit = crate::services::audit::list(&db, None, 10).await.unwrap();
         assert_eq!(audit[0].action, "confirm_referral_override");
-        assert!(audit[0].detail.contains(FLAG_SAME_IP));
+        assert!(audit[0].detail.contains(Flag::SameIp.as_str()));
     }
 }
