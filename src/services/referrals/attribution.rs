@@ -41,10 +41,22 @@ pub async fn attribute_signup(
     else {
         return Ok(None);
     };
-    let flags = flags_for(db, user_id, link.user_id, &hit).await?;
+    record_pending(db, user_id, link.user_id, &hit).await
+}
+
+/// Records a pending referral of `referred_id` to `referrer_id`, won by `hit`, with its flags,
+/// unless the user already has one: a user is referred once, and the unique key on the
+/// referred user decides, not a check in Rust. Returns the user's referral, whichever hit won.
+pub(super) async fn record_pending(
+    db: &impl ConnectionTrait,
+    referred_id: i32,
+    referrer_id: Option<i32>,
+    hit: &referral_hits::Model,
+) -> Result<Option<referrals::Model>> {
+    let flags = flags_for(db, referred_id, referrer_id, hit).await?;
     referrals::Entity::insert(referrals::ActiveModel {
-        referred_user_id: Set(user_id),
-        referrer_user_id: Set(link.user_id),
+        referred_user_id: Set(referred_id),
+        referrer_user_id: Set(referrer_id),
         referral_hit_id: Set(Some(hit.id)),
         status: Set(ReferralStatus::Pending),
         flags: Set(flags),
@@ -61,11 +73,11 @@ pub async fn attribute_signup(
     .do_nothing()
     .exec(db)
     .await?;
-    find_for_referred(db, user_id).await
+    find_for_referred(db, referred_id).await
 }
 
 /// Why a referral looks like a self-referral (comma-separated flags; empty when it doesn't).
-pub(super) async fn flags_for(
+async fn flags_for(
     db: &impl ConnectionTrait,
     referred_id: i32,
     referrer_id: Option<i32>,

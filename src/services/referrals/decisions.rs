@@ -1,13 +1,13 @@
 //! The admin's decisions: confirm (exactly once), reject, unconfirm, and confirming from a
 //! hit. Confirming credits the referrer exactly once: the conditional status update and the
 //! ledger's unique idempotency key decide, not checks in Rust.
-use super::attribution::flags_for;
+use super::attribution::record_pending;
 use super::listing::find_for_referred;
 use crate::entities::referrals::ReferralStatus;
 use crate::entities::{referral_hits, referral_links, referrals, users};
 use crate::error::{Error, Result};
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 /// What a decision did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,26 +353,8 @@ where
                 .ok_or_else(|| {
                     Error::Conflict("This hit's link has no owner other than its visitor.".into())
                 })?;
-            let flags = flags_for(db, user_id, Some(owner), &hit).await?;
-            referrals::Entity::insert(referrals::ActiveModel {
-                referred_user_id: Set(user_id),
-                referrer_user_id: Set(Some(owner)),
-                referral_hit_id: Set(Some(hit.id)),
-                status: Set(ReferralStatus::Pending),
-                flags: Set(flags),
-                created_at: Set(crate::services::now()),
-                ..Default::default()
-            })
-            .on_conflict(
-                OnConflict::column(referrals::Column::ReferredUserId)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .do_nothing()
-            .exec(db)
-            .await?;
             // Another request may have recorded this user's referral in the meantime.
-            find_for_referred(db, user_id)
+            record_pending(db, user_id, Some(owner), &hit)
                 .await?
                 .filter(|referral| referral.referral_hit_id == Some(hit.id))
                 .ok_or_else(|| {
