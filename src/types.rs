@@ -26,6 +26,14 @@ impl Identifier {
         Ok(Self(raw.to_owned()))
     }
 
+    /// `None` for a blank field: the link then gets a random identifier.
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>, Error> {
+        match raw.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(raw) => Self::parse(raw).map(Some),
+        }
+    }
+
     /// A random identifier of 8 lowercase letters and digits (about 2.8 × 10¹² of them).
     pub fn random() -> Self {
         use rand::Rng;

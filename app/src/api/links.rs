@@ -41,13 +41,9 @@ pub async fn create_link(
 ) -> Result<(), AppError> {
     use crate::api::ssr::*;
     use hype::services::links::NewLink;
-    use hype::types::Identifier;
     let state = state()?;
     let user = require_user().await?;
-    let identifier = match identifier.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(Identifier::parse(raw)?),
-    };
+    let identifier = hype::types::Identifier::parse_optional(identifier.as_deref())?;
     hype::services::links::create(
         &state.db,
         user.id,

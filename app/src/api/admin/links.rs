@@ -40,10 +40,7 @@ pub async fn create_link_for_user(
     use super::ssr::*;
     use hype::services::links::NewLink;
     let (state, admin) = admin().await?;
-    let identifier = match identifier.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(hype::types::Identifier::parse(raw)?),
-    };
+    let identifier = hype::types::Identifier::parse_optional(identifier.as_deref())?;
     let link = hype::services::links::admin_create(
         &state.db,
         admin.id,
