@@ -249,12 +249,7 @@ fn anonymous_ref(request: &Request) -> Option<String> {
 }
 
 fn has_session_cookie(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim_start().split('=').next() == Some(auth::SESSION_COOKIE))
+    hype::web::visitor::read_cookie(headers, auth::SESSION_COOKIE).is_some()
 }
 
 /// While the database is unreachable every page and server function answers 503 at once,

@@ -2,7 +2,7 @@
 use super::auth::AuthSession;
 use super::client_ip::client_ip;
 use super::safe_redirect::safe_next;
-use super::visitor::{read_cookie, set_cookie};
+use super::visitor::set_cookie;
 use super::HypeState;
 use crate::services::hits::NewHit;
 use crate::writer::WriteError;
@@ -77,18 +77,14 @@ pub async fn follow(
 
     let (visitor_id, new_cookie) = match user_id {
         Some(_) => (None, None),
-        None => {
-            let known = read_cookie(headers, &state.config.cookie_name)
-                .and_then(|value| state.signer.verify(value));
-            match known {
-                Some(visitor) => (Some(visitor), None),
-                None => {
-                    let visitor = Uuid::now_v7();
-                    let cookie = set_cookie(&state.config, &state.signer.sign(visitor));
-                    (Some(visitor), Some(cookie))
-                }
+        None => match state.signer.visitor(headers) {
+            Some(visitor) => (Some(visitor), None),
+            None => {
+                let visitor = Uuid::now_v7();
+                let cookie = set_cookie(&state.config, &state.signer.sign(visitor));
+                (Some(visitor), Some(cookie))
             }
-        }
+        },
     };
     let hit = NewHit {
         link_id,

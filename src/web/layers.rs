@@ -97,8 +97,8 @@ pub async fn claim_from_headers(
     user_id: i32,
     headers: &HeaderMap,
 ) -> Option<HeaderValue> {
-    let value = read_cookie(headers, &state.config.cookie_name)?;
-    if let Some(visitor) = state.signer.verify(value) {
+    let cookie = read_cookie(headers, &state.config.cookie_name)?;
+    if let Some(visitor) = state.signer.verify(cookie.value_trimmed()) {
         if let Err(error) = hits::claim(&state.db, visitor, user_id).await {
             tracing::error!(%error, user_id, "claiming a visitor's hits failed");
             return None;

@@ -69,9 +69,9 @@ impl HypeState {
             },
             links: LinkCache::new(config.link_cache_ttl),
             limiter: config.ref_rate_limit.map(RateLimiter::new),
+            signer: VisitorSigner::new(secret.as_bytes(), &config.cookie_name),
             db,
             config,
-            signer: VisitorSigner::new(secret.as_bytes()),
         })))
     }
 

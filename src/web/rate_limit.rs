@@ -1,94 +1,125 @@
-//! A per-IP limit on `/ref`: a token bucket per client address, off unless configured
-//! (`HYPE_REF_RATE_LIMIT=rate[/burst]`, visits per second). Buckets live in 64 shards, each
-//! behind its own short lock, so visitors from different addresses rarely wait on each other.
+//! A per-IP limit on `/ref`, off unless configured (`HYPE_REF_RATE_LIMIT=rate[/burst]`, visits
+//! per second): `governor`'s keyed limiter (GCRA, one cell per key in a concurrent map). An
+//! IPv6 client is keyed by its /64, the block a single subscriber usually holds, so a client
+//! cannot escape the limit by rotating through its own addresses.
 use crate::config::RateLimit;
-use std::collections::HashMap;
-use std::hash::BuildHasher;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::Quota;
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
-const SHARDS: usize = 64;
-/// A shard holding more addresses than this drops the full (idle) buckets.
-const MAX_PER_SHARD: usize = 4096;
+/// Above this many remembered addresses, the ones whose cells have fully refilled are dropped.
+const MAX_KEYS: usize = 100_000;
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
+type Keyed<C> = governor::RateLimiter<
+    IpAddr,
+    DefaultKeyedStateStore<IpAddr>,
+    C,
+    NoOpMiddleware<<C as Clock>::Instant>,
+>;
 
 #[derive(Debug, Clone)]
-pub struct RateLimiter {
-    limit: RateLimit,
-    hasher: std::collections::hash_map::RandomState,
-    shards: Arc<Vec<Mutex<HashMap<IpAddr, Bucket>>>>,
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    inner: Arc<Keyed<C>>,
 }
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
-        Self {
-            limit,
-            hasher: Default::default(),
-            shards: Arc::new((0..SHARDS).map(|_| Mutex::default()).collect()),
-        }
-    }
-
-    /// Takes one visit from `ip`'s bucket; false when it is empty.
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        self.allow_at(ip, Instant::now())
-    }
-
-    fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
-        let shard = &self.shards[(self.hasher.hash_one(ip) as usize) % SHARDS];
-        let Ok(mut buckets) = shard.lock() else {
-            return true;
-        };
-        if buckets.len() >= MAX_PER_SHARD && !buckets.contains_key(&ip) {
-            let limit = self.limit;
-            buckets.retain(|_, b| refill(b, limit, now) < limit.burst);
-        }
-        let limit = self.limit;
-        let bucket = buckets.entry(ip).or_insert(Bucket {
-            tokens: limit.burst,
-            updated: now,
-        });
-        bucket.tokens = refill(bucket, limit, now);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        Self::with_clock(limit, DefaultClock::default())
     }
 }
 
-fn refill(bucket: &Bucket, limit: RateLimit, now: Instant) -> f64 {
-    let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-    (bucket.tokens + elapsed * limit.per_second).min(limit.burst)
+impl<C: Clock> RateLimiter<C> {
+    fn with_clock(limit: RateLimit, clock: C) -> Self {
+        let inner =
+            governor::RateLimiter::new(quota(limit), DefaultKeyedStateStore::default(), clock);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Counts one visit from `ip`; false when its allowance is spent.
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        if self.inner.len() > MAX_KEYS {
+            self.inner.retain_recent();
+        }
+        self.inner.check_key(&key(ip)).is_ok()
+    }
+}
+
+/// One visit every `1 / per_second` seconds, with up to `burst` at once.
+fn quota(limit: RateLimit) -> Quota {
+    let period = Duration::from_secs_f64(1.0 / limit.per_second).max(Duration::from_nanos(1));
+    // `RateLimit` guarantees a burst of at least one.
+    let burst = NonZeroU32::new(limit.burst.floor().min(f64::from(u32::MAX)) as u32)
+        .unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(period)
+        .unwrap_or_else(|| unreachable!("the period is at least a nanosecond"))
+        .allow_burst(burst)
+}
+
+/// IPv4 addresses (including IPv4-mapped IPv6 ones) as they are; IPv6 ones by their /64.
+fn key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !(u128::from(u64::MAX));
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use governor::clock::FakeRelativeClock;
+
+    fn limiter(limit: &str) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (
+            RateLimiter::with_clock(limit.parse().unwrap(), clock.clone()),
+            clock,
+        )
+    }
 
     #[test]
     fn one_address_is_limited_and_others_are_not() {
-        let limiter = RateLimiter::new("2/3".parse().unwrap());
-        let start = Instant::now();
+        let (limiter, clock) = limiter("2/3");
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        let allowed = (0..10).filter(|_| limiter.allow_at(a, start)).count();
+        let allowed = (0..10).filter(|_| limiter.allow(a)).count();
         assert_eq!(allowed, 3, "the burst, then nothing");
+        assert!(limiter.allow(b), "another address has its own allowance");
+        // Half a second gives back one visit at 2 per second.
+        clock.advance(Duration::from_millis(500));
+        assert!(limiter.allow(a));
+        assert!(!limiter.allow(a));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_64_block() {
+        let (limiter, _clock) = limiter("1/2");
+        let first: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let same_block: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let next_block: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(limiter.allow(first));
+        assert!(limiter.allow(same_block));
         assert!(
-            limiter.allow_at(b, start),
-            "another address has its own bucket"
+            !limiter.allow(first),
+            "a third address of the same /64 finds the allowance spent"
         );
-        // Half a second refills one visit at 2 per second.
-        assert!(limiter.allow_at(a, start + Duration::from_millis(500)));
-        assert!(!limiter.allow_at(a, start + Duration::from_millis(500)));
+        assert!(limiter.allow(next_block), "the next /64 is someone else");
+    }
+
+    #[test]
+    fn an_ipv4_mapped_address_is_the_ipv4_client() {
+        let (limiter, _clock) = limiter("1/1");
+        assert!(limiter.allow("192.0.2.7".parse().unwrap()));
+        assert!(!limiter.allow("::ffff:192.0.2.7".parse().unwrap()));
     }
 
     #[test]

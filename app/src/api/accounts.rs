@@ -101,9 +101,7 @@ pub async fn referral_context() -> Result<Option<String>, AppError> {
     use self::ssr::*;
     let state = state()?;
     let headers = request_headers();
-    let Some(visitor) = hype::web::visitor::read_cookie(&headers, &state.config.cookie_name)
-        .and_then(|value| state.signer.verify(value))
-    else {
+    let Some(visitor) = state.signer.visitor(&headers) else {
         return Ok(None);
     };
     let referrer =
