@@ -108,6 +108,8 @@ pub struct HypeConfig {
     pub ref_rate_limit: Option<RateLimit>,
     /// Queueing and batching of hit writes.
     pub writer: WriterOptions,
+    /// Let webhooks go to loopback, private and link-local addresses (off: refused).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for HypeConfig {
@@ -123,6 +125,7 @@ impl Default for HypeConfig {
             link_cache_ttl: Duration::from_secs(2),
             ref_rate_limit: None,
             writer: WriterOptions::default(),
+            webhook_allow_private: false,
         }
     }
 }

@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/referrals") view={Lazy::<routes::admin::referrals::ReferralsPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/links") view={Lazy::<routes::admin::links::AdminLinksPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/users") view={Lazy::<routes::admin::users::AdminUsersPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/webhooks") view={Lazy::<routes::admin::webhooks::WebhooksPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/audit") view={Lazy::<routes::admin::audit::AuditPage>::new()} ssr=SsrMode::InOrder/>
                 </Routes>
             </main>

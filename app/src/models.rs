@@ -265,3 +265,29 @@ impl From<hype::services::referrals::ReferralRow> for ReferralView {
         }
     }
 }
+
+/// A webhook endpoint on `/admin/webhooks` (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: i32,
+    pub url: String,
+    /// Comma-separated; empty for every event.
+    pub events: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// One delivery of an event to an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub event: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub status: Option<i32>,
+    pub attempts: i32,
+    pub next_attempt: Option<String>,
+    pub result: String,
+    pub created: String,
+}

@@ -114,6 +114,7 @@ test('every page fits a phone and the share link is within reach', async ({ brow
     '/admin/links',
     '/admin/users',
     `/admin/users?q=${referrer}`,
+    '/admin/webhooks',
     '/admin/audit',
   ]) {
     await admin.goto(path);

@@ -14,6 +14,7 @@ mod m20261202_000010_hit_aggregates;
 mod m20261203_000011_confirmed_hits_index;
 mod m20261204_000012_lean_hit_writes;
 mod m20261205_000013_admin_disabled_links;
+mod m20261206_000014_outbox;
 
 pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_confirmed_hits_index::Migration),
             Box::new(m20261204_000012_lean_hit_writes::Migration),
             Box::new(m20261205_000013_admin_disabled_links::Migration),
+            Box::new(m20261206_000014_outbox::Migration),
         ]
     }
 }

@@ -53,6 +53,14 @@ enum Command {
         #[arg(long)]
         disabled: bool,
     },
+    /// Add a webhook endpoint; its signing secret (whsec_…) is printed on the last line, the
+    /// only time it is shown.
+    CreateWebhook {
+        url: String,
+        /// The events it gets, comma-separated (default: every event).
+        #[arg(long, default_value = "")]
+        events: String,
+    },
 }
 
 pub async fn run() -> ExitCode {
@@ -155,6 +163,21 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 config.hype.link_url(&link.identifier),
                 if link.disabled { " (disabled)" } else { "" }
             );
+        }
+        Command::CreateWebhook { url, events } => {
+            let db = hype::db::connect(&config.database_url, config.log_sql).await?;
+            let endpoint = hype::outbox::endpoints::create(&db, None, &url, &events).await?;
+            println!(
+                "created webhook endpoint {} for {}",
+                endpoint.url,
+                if endpoint.events.is_empty() {
+                    "every event".to_owned()
+                } else {
+                    endpoint.events.replace(',', ", ")
+                }
+            );
+            println!("signing secret (shown only now):");
+            println!("{}", endpoint.secret);
         }
     }
     Ok(())

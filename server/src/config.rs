@@ -87,6 +87,10 @@ pub struct Settings {
     #[arg(long, global = true, env = "HYPE_HIT_LINGER_MS", default_value = "1",
           value_parser = in_range("HYPE_HIT_LINGER_MS", 0, 100, "milliseconds"))]
     hit_linger_ms: u64,
+    /// Let webhooks go to loopback, private and link-local addresses (1, true, yes); by
+    /// default such targets are refused, checked on the address resolved at send time.
+    #[arg(long, global = true, env = "HYPE_WEBHOOK_ALLOW_PRIVATE", value_parser = FalseyValueParser::new())]
+    webhook_allow_private: bool,
     /// Log every SQL statement (1, true, yes).
     #[arg(long, global = true, env = "HYPE_LOG_SQL", value_parser = FalseyValueParser::new())]
     log_sql: bool,
@@ -223,6 +227,7 @@ impl Config {
                     linger: Duration::from_millis(settings.hit_linger_ms),
                     ..WriterOptions::default()
                 },
+                webhook_allow_private: settings.webhook_allow_private,
             },
         })
     }

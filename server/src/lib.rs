@@ -49,6 +49,12 @@ impl Application {
             .context("loading the site's secret key")?;
         let store = sessions::Store::new(&state.db)?;
         sessions::spawn_cleanup(store.clone());
+        hype::outbox::worker::spawn(
+            state.db.clone(),
+            hype::outbox::worker::WorkerOptions {
+                allow_private: config.hype.webhook_allow_private,
+            },
+        );
         let router = router(state.clone(), store, &config);
         let listener = TcpListener::bind(config.addr)
             .await

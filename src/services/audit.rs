@@ -4,16 +4,17 @@ use crate::error::Result;
 use sea_orm::sea_query::{Alias, Expr, JoinType, Order, Query};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Set};
 
+/// Records an action; the actor is `None` for the command line.
 pub async fn record(
     db: &impl ConnectionTrait,
-    actor: i32,
+    actor: impl Into<Option<i32>>,
     action: &str,
     target_table: &str,
     target_id: impl ToString,
     detail: impl Into<String>,
 ) -> Result<()> {
     audit_log::Entity::insert(audit_log::ActiveModel {
-        actor_user_id: Set(Some(actor)),
+        actor_user_id: Set(actor.into()),
         action: Set(action.to_owned()),
         target_table: Set(target_table.to_owned()),
         target_id: Set(target_id.to_string()),

@@ -39,12 +39,13 @@ pub async fn credit_referral(
 }
 
 /// Reverses the last credit of `referral_id`, if it has one, with a new negative entry (the
-/// ledger is never edited). Keyed `referral-<id>-reversal-<n>` like the credits.
+/// ledger is never edited). Keyed `referral-<id>-reversal-<n>` like the credits. Returns the
+/// points taken back, if any.
 pub async fn reverse_last_credit(
     db: &impl ConnectionTrait,
     referral_id: i32,
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
+) -> Result<Option<i64>> {
     let last_credit = reward_ledger::Entity::find()
         .filter(reward_ledger::Column::ReferralId.eq(referral_id))
         .filter(reward_ledger::Column::Amount.gt(0))
@@ -52,7 +53,7 @@ pub async fn reverse_last_credit(
         .one(db)
         .await?;
     let Some(credit) = last_credit else {
-        return Ok(());
+        return Ok(None);
     };
     let reversals = reward_ledger::Entity::find()
         .filter(reward_ledger::Column::ReferralId.eq(referral_id))
@@ -70,7 +71,7 @@ pub async fn reverse_last_credit(
     })
     .exec_without_returning(db)
     .await?;
-    Ok(())
+    Ok(Some(credit.amount))
 }
 
 pub async fn balance(db: &impl ConnectionTrait, user_id: i32) -> Result<i64> {

@@ -8,17 +8,20 @@ use sea_orm::{
     QuerySelect, Set, TransactionTrait,
 };
 
-/// Creates an account.
+/// Creates an account, and its `user.created` event in the same transaction.
 ///
 /// Errors: `Conflict` when the username or email is taken (case-insensitively), even when two
 /// sign-ups race: the unique indexes decide.
-pub async fn create(
-    db: &impl ConnectionTrait,
+pub async fn create<C>(
+    db: &C,
     username: &Username,
     email: Option<&Email>,
     password: &Password,
     is_admin: bool,
-) -> Result<users::Model> {
+) -> Result<users::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     if find_by_username(db, username.as_str()).await?.is_some() {
         return Err(Error::Conflict(format!(
             "The username \"{}\" is taken.",
@@ -45,13 +48,17 @@ pub async fn create(
         last_login_ip: Set(None),
         ..Default::default()
     };
-    user.insert(db).await.map_err(|e| {
+    let txn = db.begin().await?;
+    let user = user.insert(&txn).await.map_err(|e| {
         if Error::is_unique_violation(&e) {
             Error::Conflict("That username or email address is taken.".into())
         } else {
-            e.into()
+            Error::from(e)
         }
-    })
+    })?;
+    crate::outbox::emit_user_created(&txn, &user).await?;
+    txn.commit().await?;
+    Ok(user)
 }
 
 pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<users::Model>> {

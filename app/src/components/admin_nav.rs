@@ -9,6 +9,7 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
         ("/admin/referrals", "Referrals"),
         ("/admin/links", "Links"),
         ("/admin/users", "Users"),
+        ("/admin/webhooks", "Webhooks"),
         ("/admin/audit", "Audit log"),
     ];
     view! {

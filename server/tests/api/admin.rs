@@ -67,7 +67,7 @@ async fn stored_strings_are_shown_as_text_never_as_html(db: Db) {
     assert!(!page.contains("<b>bold</b>"));
 }
 
-const ADMIN_ENDPOINTS: [&str; 13] = [
+const ADMIN_ENDPOINTS: [&str; 19] = [
     "overview",
     "list_hits",
     "list_referrals",
@@ -81,6 +81,12 @@ const ADMIN_ENDPOINTS: [&str; 13] = [
     "set_user_admin",
     "user_ledger",
     "list_audit",
+    "list_webhooks",
+    "create_webhook",
+    "set_webhook_enabled",
+    "delete_webhook",
+    "send_test_event",
+    "redeliver",
 ];
 
 /// Everything an admin function could change, counted.
@@ -110,6 +116,14 @@ async fn snapshot(app: &TestApp) -> Vec<u64> {
     vec![
         app.ledger_rows().await,
         audit_log::Entity::find().count(db).await.unwrap(),
+        hype::entities::webhook_endpoints::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        hype::entities::outbox_events::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
         referrals::Entity::find().count(db).await.unwrap(),
         confirmed,
         admins,
@@ -154,6 +168,9 @@ async fn every_admin_function_refuses_visitors_and_non_admins_and_changes_nothin
         ("status", "pending"),
         ("query[q]", ""),
         ("override_flags", "true"),
+        ("url", "https://hooks.example/hype"),
+        ("events", ""),
+        ("enabled", "false"),
     ];
     let mallory = app.signed_in("mallory").await;
     for path in &registered {

@@ -1,4 +1,5 @@
-//! The operator's command line: `migrate`, `create-user`, `create-link`, with clear errors.
+//! The operator's command line: `migrate`, `create-user`, `create-link`, `create-webhook`,
+//! with clear errors.
 use crate::helpers::*;
 use crate::on_both_databases;
 use std::process::Command;
@@ -58,12 +59,47 @@ async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
     let (ok, out) = hype_server(url, &["create-link", "root", "--disabled"]);
     assert!(ok && out.contains("(disabled)"), "{out}");
 
+    let (ok, out) = hype_server(
+        url,
+        &[
+            "create-webhook",
+            "https://hooks.example/hype",
+            "--events",
+            "referral.confirmed,reward.credited",
+        ],
+    );
+    assert!(ok, "{out}");
+    let secret = out.trim_end().lines().last().unwrap_or_default().to_owned();
+    assert!(
+        secret.starts_with("whsec_"),
+        "the secret is the last line: {out}"
+    );
+    let (ok, out) = hype_server(
+        url,
+        &[
+            "create-webhook",
+            "https://hooks.example",
+            "--events",
+            "referral.exploded",
+        ],
+    );
+    assert!(
+        !ok && out.contains("unknown event") && out.contains("reward.credited"),
+        "{out}"
+    );
+    let (ok, out) = hype_server(url, &["create-webhook", "ftp://hooks.example"]);
+    assert!(!ok && out.contains("http"), "{out}");
+
     let db = hype::db::connect(url, false).await.unwrap();
     let root = hype::services::users::find_by_username(&db, "root")
         .await
         .unwrap()
         .unwrap();
     assert!(root.is_admin);
+    let endpoints = hype::outbox::endpoints::list(&db).await.unwrap();
+    assert_eq!(endpoints.len(), 1, "a refused endpoint is not stored");
+    assert_eq!(endpoints[0].secret, secret);
+    assert_eq!(endpoints[0].events, "referral.confirmed,reward.credited");
     assert_eq!(
         hype::services::links::list_for_user(&db, root.id)
             .await

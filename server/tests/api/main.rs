@@ -11,3 +11,4 @@ mod links;
 mod migrations;
 mod ref_links;
 mod site;
+mod webhooks;

@@ -5,8 +5,11 @@ use crate::config::HypeConfig;
 use crate::entities::referrals::ReferralStatus;
 use crate::entities::{referral_hits, referrals, users};
 use crate::error::Result;
+use crate::outbox::EventType;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait, TryInsertResult,
+};
 
 /// Why a referral looks like a self-referral. A referral's `flags` column holds the flags it
 /// was given, comma-separated, in this order.
@@ -31,11 +34,14 @@ impl Flag {
 
 /// Records the referral of a just-signed-up user, if any of their claimed hits wins the
 /// attribution. A user is referred at most once: a second call changes nothing.
-pub async fn attribute_signup(
-    db: &impl ConnectionTrait,
+pub async fn attribute_signup<C>(
+    db: &C,
     config: &HypeConfig,
     user_id: i32,
-) -> Result<Option<referrals::Model>> {
+) -> Result<Option<referrals::Model>>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let Some((hit, link)) =
         crate::services::hits::winning_hit_for_user(db, config, user_id).await?
     else {
@@ -44,17 +50,22 @@ pub async fn attribute_signup(
     record_pending(db, user_id, link.user_id, &hit).await
 }
 
-/// Records a pending referral of `referred_id` to `referrer_id`, won by `hit`, with its flags,
-/// unless the user already has one: a user is referred once, and the unique key on the
-/// referred user decides, not a check in Rust. Returns the user's referral, whichever hit won.
-pub(super) async fn record_pending(
-    db: &impl ConnectionTrait,
+/// Records a pending referral of `referred_id` to `referrer_id`, won by `hit`, with its flags
+/// and its `referral.created` event, unless the user already has one: a user is referred
+/// once, and the unique key on the referred user decides, not a check in Rust. Returns the
+/// user's referral, whichever hit won.
+pub(super) async fn record_pending<C>(
+    db: &C,
     referred_id: i32,
     referrer_id: Option<i32>,
     hit: &referral_hits::Model,
-) -> Result<Option<referrals::Model>> {
+) -> Result<Option<referrals::Model>>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let flags = flags_for(db, referred_id, referrer_id, hit).await?;
-    referrals::Entity::insert(referrals::ActiveModel {
+    let txn = db.begin().await?;
+    let inserted = referrals::Entity::insert(referrals::ActiveModel {
         referred_user_id: Set(referred_id),
         referrer_user_id: Set(referrer_id),
         referral_hit_id: Set(Some(hit.id)),
@@ -71,8 +82,18 @@ pub(super) async fn record_pending(
             .to_owned(),
     )
     .do_nothing()
-    .exec(db)
+    .exec(&txn)
     .await?;
+    if let TryInsertResult::Inserted(inserted) = inserted {
+        crate::outbox::emit_referral(
+            &txn,
+            EventType::ReferralCreated,
+            inserted.last_insert_id,
+            None,
+        )
+        .await?;
+    }
+    txn.commit().await?;
     find_for_referred(db, referred_id).await
 }
 

@@ -6,6 +6,7 @@ use super::listing::find_for_referred;
 use crate::entities::referrals::ReferralStatus;
 use crate::entities::{referral_hits, referral_links, referrals, users};
 use crate::error::{Error, Result};
+use crate::outbox::{emit_referral as emit, EventType};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
@@ -176,6 +177,8 @@ where
     };
     crate::services::audit::record(&txn, admin_id, action, "referrals", referral_id, detail)
         .await?;
+    emit(&txn, EventType::ReferralConfirmed, referral_id, None).await?;
+    emit(&txn, EventType::RewardCredited, referral_id, Some(reward)).await?;
     txn.commit().await?;
     Ok(Outcome::Changed)
 }
@@ -243,6 +246,7 @@ where
                 "",
             )
             .await?;
+            emit(&txn, EventType::ReferralRejected, referral_id, None).await?;
             txn.commit().await?;
             Ok(Outcome::Changed)
         }
@@ -292,7 +296,7 @@ where
             .exec(&txn)
             .await?;
     }
-    crate::services::ledger::reverse_last_credit(&txn, referral_id, now).await?;
+    let reversed = crate::services::ledger::reverse_last_credit(&txn, referral_id, now).await?;
     crate::services::audit::record(
         &txn,
         admin_id,
@@ -302,6 +306,14 @@ where
         "reversed the credit",
     )
     .await?;
+    let event = match status {
+        ReferralStatus::Rejected => EventType::ReferralRejected,
+        _ => EventType::ReferralUnconfirmed,
+    };
+    emit(&txn, event, referral_id, None).await?;
+    if let Some(points) = reversed {
+        emit(&txn, EventType::RewardReversed, referral_id, Some(points)).await?;
+    }
     txn.commit().await?;
     Ok(Outcome::Changed)
 }

@@ -7,6 +7,7 @@ pub mod links;
 pub mod overview;
 pub mod referrals;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

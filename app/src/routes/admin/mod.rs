@@ -5,3 +5,4 @@ pub mod links;
 pub mod overview;
 pub mod referrals;
 pub mod users;
+pub mod webhooks;

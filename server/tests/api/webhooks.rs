@@ -1,0 +1,439 @@
+//! Webhooks end to end: a real HTTP receiver checks every delivery with a Standard Webhooks
+//! library, sees a failed delivery retried with the same `webhook-id`, and sees one
+//! referral's events in the order of their changes; private targets are refused by default;
+//! two instances on one database deliver every event once.
+use crate::helpers::*;
+use crate::on_both_databases;
+use axum::http::{HeaderMap, StatusCode};
+use hype::entities::deliveries::{self, DeliveryState};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+on_both_databases!(
+    deliveries_are_signed_retried_and_in_order,
+    a_private_target_is_refused_by_default,
+    two_instances_deliver_every_event_once,
+    admins_manage_endpoints_and_see_deliveries,
+);
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    body: serde_json::Value,
+    verified: bool,
+    answered: StatusCode,
+}
+
+/// An HTTP server that verifies each request with `standardwebhooks` and answers the queued
+/// statuses first, then 204.
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    secret: Arc<Mutex<String>>,
+    answers: Arc<Mutex<VecDeque<StatusCode>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start(answers: &[StatusCode]) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let receiver = Self {
+            url: format!("http://{}/hooks", listener.local_addr().unwrap()),
+            secret: Arc::default(),
+            answers: Arc::new(Mutex::new(answers.iter().copied().collect())),
+            received: Arc::default(),
+        };
+        let state = receiver.clone();
+        let router = axum::Router::new().route(
+            "/hooks",
+            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+                let state = state.clone();
+                async move {
+                    let secret = state.secret.lock().unwrap().clone();
+                    let verified = standardwebhooks::Webhook::new(&secret)
+                        .and_then(|hook| hook.verify(&body, &headers))
+                        .is_ok();
+                    let answered = state
+                        .answers
+                        .lock()
+                        .unwrap()
+                        .pop_front()
+                        .unwrap_or(StatusCode::NO_CONTENT);
+                    state.received.lock().unwrap().push(Received {
+                        id: headers
+                            .get("webhook-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        body: serde_json::from_slice(&body).unwrap_or_default(),
+                        verified,
+                        answered,
+                    });
+                    answered
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        receiver
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// The requests answered 2xx.
+    fn delivered(&self) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.answered.is_success())
+            .collect()
+    }
+
+    /// Waits (up to 30 s) until `done` holds for what arrived.
+    async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if done(&self.received()) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "gave up waiting for {what}; received {:#?}",
+                self.received()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn endpoint(app: &TestApp, receiver: &Receiver, events: &str) -> i32 {
+    let admin = app.admin("root").await;
+    let endpoint =
+        hype::outbox::endpoints::create(&app.state.db, Some(admin.id), &receiver.url, events)
+            .await
+            .unwrap();
+    *receiver.secret.lock().unwrap() = endpoint.secret;
+    endpoint.id
+}
+
+fn event_type(r: &Received) -> &str {
+    r.body["type"].as_str().unwrap_or_default()
+}
+
+async fn deliveries_are_signed_retried_and_in_order(db: Db) {
+    let app = spawn_app_with(db, |c| c.webhook_allow_private = true).await;
+    let receiver = Receiver::start(&[StatusCode::INTERNAL_SERVER_ERROR]).await;
+    endpoint(&app, &receiver, "").await;
+    let root = app.signed_in("root").await;
+    let alice = app.user("alice").await;
+    let referral = app.referral(alice.id, "alice-link", "bob").await;
+    for action in ["confirm", "unconfirm"] {
+        let response = app
+            .call(
+                &root,
+                "admin/decide_referral",
+                &[("id", &referral.id.to_string()), ("action", action)],
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{action}");
+    }
+
+    let expected = [
+        "referral.created",
+        "referral.confirmed",
+        "reward.credited",
+        "referral.unconfirmed",
+        "reward.reversed",
+    ];
+    receiver
+        .wait_for("the referral's five events", |r| {
+            r.iter()
+                .filter(|r| r.answered.is_success() && r.body["data"]["referral"].is_object())
+                .count()
+                == expected.len()
+        })
+        .await;
+    // alice and bob were created after the endpoint (root before it).
+    receiver
+        .wait_for("two user.created", |r| {
+            r.iter()
+                .filter(|r| r.answered.is_success() && event_type(r) == "user.created")
+                .count()
+                == 2
+        })
+        .await;
+
+    let received = receiver.received();
+    assert!(
+        received.iter().all(|r| r.verified),
+        "every delivery verifies with a Standard Webhooks library: {received:#?}"
+    );
+    let failed = &received[0];
+    assert_eq!(failed.answered, StatusCode::INTERNAL_SERVER_ERROR);
+    let retried: Vec<&Received> = received.iter().filter(|r| r.id == failed.id).collect();
+    assert_eq!(
+        retried.len(),
+        2,
+        "the failed delivery is retried once: {received:#?}"
+    );
+    assert_eq!(retried[1].body, failed.body, "with the same body");
+    assert!(retried[1].answered.is_success());
+
+    let referral_events: Vec<String> = receiver
+        .delivered()
+        .iter()
+        .filter(|r| r.body["data"]["referral"]["id"] == referral.id)
+        .map(|r| event_type(r).to_owned())
+        .collect();
+    assert_eq!(referral_events, expected, "in the order of their changes");
+    let credited = receiver
+        .delivered()
+        .into_iter()
+        .find(|r| event_type(r) == "reward.credited")
+        .unwrap();
+    let data = &credited.body["data"];
+    assert_eq!(data["referrer"], "alice");
+    assert_eq!(data["referred"], "bob");
+    assert_eq!(data["link"], "alice-link");
+    assert_eq!(data["points"], app.state.config.reward_points);
+    assert!(credited.body["timestamp"].is_string());
+
+    let ids: Vec<String> = receiver.delivered().into_iter().map(|r| r.id).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        ids.len(),
+        unique.len(),
+        "nothing delivered twice after a 2xx"
+    );
+    let rows = deliveries::Entity::find().all(&app.state.db).await.unwrap();
+    assert!(
+        rows.iter().all(|d| d.state == DeliveryState::Delivered),
+        "{rows:#?}"
+    );
+    assert_eq!(rows.iter().map(|d| d.attempts).max(), Some(2));
+}
+
+async fn a_private_target_is_refused_by_default(db: Db) {
+    let app = spawn_app(db).await;
+    let receiver = Receiver::start(&[]).await;
+    let id = endpoint(&app, &receiver, "").await;
+    hype::outbox::endpoints::send_test(&app.state.db, id)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let delivery = loop {
+        let rows = deliveries::Entity::find().all(&app.state.db).await.unwrap();
+        if let Some(tried) = rows
+            .into_iter()
+            .find(|d| d.attempts > 0 && d.last_result.is_some())
+        {
+            break tried;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no attempt was made"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        delivery
+            .last_result
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not a public address"),
+        "{delivery:?}"
+    );
+    assert_eq!(delivery.state, DeliveryState::Pending, "it will be retried");
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the loopback receiver"
+    );
+}
+
+async fn two_instances_deliver_every_event_once(db: Db) {
+    let first = spawn_app_with(db, |c| c.webhook_allow_private = true).await;
+    let second = spawn_second_instance(&first).await;
+    let receiver = Receiver::start(&[]).await;
+    endpoint(&first, &receiver, "referral.confirmed,reward.credited").await;
+    let alice = first.user("alice").await;
+    let mut referrals = Vec::new();
+    for n in 0..12 {
+        let app = if n % 2 == 0 { &first } else { &second };
+        referrals.push(
+            app.referral(alice.id, "alice-link", &format!("friend{n}"))
+                .await,
+        );
+    }
+    let admins = [
+        first.signed_in("root").await,
+        second.signed_in("root").await,
+    ];
+    // Both instances confirm every referral at once: each is confirmed once.
+    let mut calls = Vec::new();
+    for referral in &referrals {
+        for (app, admin) in [(&first, &admins[0]), (&second, &admins[1])] {
+            let id = referral.id.to_string();
+            calls.push(async move {
+                app.call(
+                    admin,
+                    "admin/decide_referral",
+                    &[("id", &id), ("action", "confirm")],
+                )
+                .await
+                .status()
+            });
+        }
+    }
+    for status in futures_util::future::join_all(calls).await {
+        assert_eq!(status, 200);
+    }
+    receiver.wait_for("24 events", |r| r.len() >= 24).await;
+    // Give a duplicate, if there were one, every chance to arrive: both workers run rounds
+    // until no delivery is due.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let pending = deliveries::Entity::find()
+            .all(&first.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.state == DeliveryState::Pending)
+            .count();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{pending} deliveries still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let received = receiver.received();
+    assert_eq!(
+        received.len(),
+        24,
+        "12 confirmations and 12 credits, once each: {received:#?}"
+    );
+    assert!(received
+        .iter()
+        .all(|r| r.verified && r.answered.is_success()));
+    assert_eq!(
+        deliveries::Entity::find()
+            .count(&first.state.db)
+            .await
+            .unwrap(),
+        24
+    );
+}
+
+async fn admins_manage_endpoints_and_see_deliveries(db: Db) {
+    let app = spawn_app_with(db, |c| c.webhook_allow_private = true).await;
+    let receiver = Receiver::start(&[]).await;
+    app.admin("root").await;
+    app.user("alice").await;
+    let root = app.signed_in("root").await;
+    let alice = app.signed_in("alice").await;
+
+    let response = app
+        .call(
+            &alice,
+            "admin/create_webhook",
+            &[("url", &receiver.url), ("events", "")],
+        )
+        .await;
+    assert_eq!(response.status(), 403, "only admins manage webhooks");
+    let response = app
+        .call(
+            &root,
+            "admin/create_webhook",
+            &[("url", "ftp://example.com"), ("events", "")],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("http"));
+    let response = app
+        .call(
+            &root,
+            "admin/create_webhook",
+            &[("url", &receiver.url), ("events", "referral.exploded")],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("referral.confirmed"));
+
+    let response = app
+        .call(
+            &root,
+            "admin/create_webhook",
+            &[("url", &receiver.url), ("events", "user.created")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let secret: String = response.json().await.unwrap();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    *receiver.secret.lock().unwrap() = secret.clone();
+
+    let page = app.get(&root, "/admin/webhooks").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&receiver.url), "the page lists the endpoint");
+    assert!(!html.contains(&secret), "the secret is never shown again");
+
+    let endpoints = hype::outbox::endpoints::list(&app.state.db).await.unwrap();
+    let id = endpoints[0].id.to_string();
+    let response = app
+        .call(&root, "admin/send_test_event", &[("id", &id)])
+        .await;
+    assert_eq!(response.status(), 200);
+    receiver
+        .wait_for("the test event", |r| {
+            r.iter().any(|r| event_type(r) == "webhook.test")
+        })
+        .await;
+    assert!(receiver.received()[0].verified);
+
+    // Redeliver sends the same message again.
+    let delivery = deliveries::Entity::find().all(&app.state.db).await.unwrap()[0].id;
+    let response = app
+        .call(&root, "admin/redeliver", &[("id", &delivery.to_string())])
+        .await;
+    assert_eq!(response.status(), 200);
+    receiver.wait_for("the redelivery", |r| r.len() == 2).await;
+    let received = receiver.received();
+    assert_eq!(received[0].id, received[1].id);
+
+    let html = app
+        .get(&root, "/admin/webhooks")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("webhook.test") && html.contains("delivered"),
+        "deliveries are listed"
+    );
+
+    let response = app
+        .call(
+            &root,
+            "admin/set_webhook_enabled",
+            &[("id", &id), ("enabled", "false")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    app.user("carol").await;
+    let queued = deliveries::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 1, "a disabled endpoint gets no new deliveries");
+}
