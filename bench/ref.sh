@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Target 1: `/ref` throughput against nginx answering `return 302 /;`, measured in one run with
 # `wrk -t2 -c32 -d10s` (keep-alive), on SQLite and on PostgreSQL; p99, answers other than 302,
-# hits stored vs. 302s seen, and the server's memory idle and under that load.
+# hits stored vs. 302s seen, and the server's memory idle and under that load. For reference
+# on SQLite: an unknown link (nothing stored) and a returning visitor (a signed cookie).
 #
 #   bench/ref.sh            (DURATION=10s CONNECTIONS=32 to change the load)
 source "$(dirname "$0")/lib.sh"
@@ -26,6 +27,16 @@ for kind in sqlite postgres; do
     read -r _ _ bare_rps bare_p99 < <(wrk_summary "$BENCH_DIR/wrk-nohit.txt")
     ratio=$(awk -v a="$bare_rps" -v b="$nginx_rps" 'BEGIN { printf "%.3f", a / b }')
     result "/ref to an unknown link, no hit stored, req/s (p99 ${bare_p99} ms)" "reference" "$bare_rps ($ratio)" pass
+    # A returning visitor: the signed visitor cookie among a browser's usual others, so the
+    # cookie is parsed and its signature checked on every visit.
+    visitor=$(curl -s -o /dev/null -D - http://127.0.0.1:3391/ref/bench | tr -d '\r' \
+      | sed -n 's/^[Ss]et-[Cc]ookie: \(hype_rk=[^;]*\).*/\1/p')
+    wrk -t2 -c"$conns" -d"$duration" --latency \
+      -H "Cookie: _ga=GA1.2.1234567890.1700000000; theme=dark; lang=en-GB; $visitor; consent=yes" \
+      http://127.0.0.1:3391/ref/bench > "$BENCH_DIR/wrk-returning.txt"
+    read -r _ bad_returning returning_rps returning_p99 < <(wrk_summary "$BENCH_DIR/wrk-returning.txt")
+    result "/ref on sqlite, a returning visitor, req/s (p99 ${returning_p99} ms)" "reference" \
+      "$returning_rps" "$(verdict "[ -n '$visitor' ] && [ $bad_returning -eq 0 ]")"
   fi
   before=$(hit_rows "$DATABASE_URL")
   wrk -t2 -c"$conns" -d"$duration" --latency http://127.0.0.1:3391/ref/bench > "$BENCH_DIR/wrk-$kind.txt"

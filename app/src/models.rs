@@ -266,12 +266,19 @@ impl From<hype::services::referrals::ReferralRow> for ReferralView {
     }
 }
 
+/// `/admin/webhooks`: the event types an endpoint can ask for, and the endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhooksView {
+    pub event_types: Vec<String>,
+    pub endpoints: Vec<WebhookView>,
+}
+
 /// A webhook endpoint on `/admin/webhooks` (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookView {
     pub id: i32,
     pub url: String,
-    /// Comma-separated; empty for every event.
+    /// The events it gets, as shown: "every event" or a list.
     pub events: String,
     pub enabled: bool,
     pub disabled_reason: Option<String>,

@@ -170,11 +170,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "created webhook endpoint {} for {}",
                 endpoint.url,
-                if endpoint.events.is_empty() {
-                    "every event".to_owned()
-                } else {
-                    endpoint.events.replace(',', ", ")
-                }
+                hype::outbox::endpoints::describe_events(&endpoint.events)
             );
             println!("signing secret (shown only now):");
             println!("{}", endpoint.secret);

@@ -49,12 +49,8 @@ impl Application {
             .context("loading the site's secret key")?;
         let store = sessions::Store::new(&state.db)?;
         sessions::spawn_cleanup(store.clone());
-        hype::outbox::worker::spawn(
-            state.db.clone(),
-            hype::outbox::worker::WorkerOptions {
-                allow_private: config.hype.webhook_allow_private,
-            },
-        );
+        hype::outbox::worker::Worker::new(state.db.clone(), config.hype.webhook_allow_private)?
+            .spawn();
         let router = router(state.clone(), store, &config);
         let listener = TcpListener::bind(config.addr)
             .await

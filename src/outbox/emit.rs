@@ -16,17 +16,29 @@ pub async fn emit(
     event: EventType,
     subject: &str,
     data: serde_json::Value,
-) -> Result<Uuid> {
+) -> Result<()> {
+    emit_all(db, subject, vec![(event, data)]).await
+}
+
+/// Writes the events one change causes, in order, reading the endpoints once.
+async fn emit_all(
+    db: &impl ConnectionTrait,
+    subject: &str,
+    events: Vec<(EventType, serde_json::Value)>,
+) -> Result<()> {
     let endpoints = webhook_endpoints::Entity::find()
         .filter(webhook_endpoints::Column::Enabled.eq(true))
         .all(db)
         .await?;
-    let wanted: Vec<i32> = endpoints
-        .iter()
-        .filter(|e| event.wanted_by(&e.events))
-        .map(|e| e.id)
-        .collect();
-    insert(db, event, subject, data, &wanted).await
+    for (event, data) in events {
+        let wanted: Vec<i32> = endpoints
+            .iter()
+            .filter(|e| event.wanted_by(&e.events))
+            .map(|e| e.id)
+            .collect();
+        insert(db, event, subject, data, &wanted).await?;
+    }
+    Ok(())
 }
 
 /// Writes an event with deliveries to exactly `endpoint_ids`.
@@ -71,23 +83,30 @@ pub(crate) async fn insert(
     Ok(id)
 }
 
-/// Writes a referral event: its `data` names the referral, the referrer and referred
-/// usernames, the link identifier and, for rewards, the points.
+/// Writes the events of one change to a referral, in order, each with the points it moved
+/// (rewards) or `None`. Their `data` names the referral, the referrer and referred usernames
+/// and the link identifier.
 pub async fn emit_referral(
     db: &impl ConnectionTrait,
-    event: EventType,
     referral_id: i32,
-    points: Option<i64>,
-) -> Result<Uuid> {
-    let mut data = referral_data(db, referral_id).await?;
-    if let (Some(points), Some(map)) = (points, data.as_object_mut()) {
-        map.insert("points".into(), json!(points));
-    }
-    emit(db, event, &format!("referral:{referral_id}"), data).await
+    events: &[(EventType, Option<i64>)],
+) -> Result<()> {
+    let data = referral_data(db, referral_id).await?;
+    let events = events
+        .iter()
+        .map(|&(event, points)| {
+            let mut data = data.clone();
+            if let (Some(points), Some(map)) = (points, data.as_object_mut()) {
+                map.insert("points".into(), json!(points));
+            }
+            (event, data)
+        })
+        .collect();
+    emit_all(db, &format!("referral:{referral_id}"), events).await
 }
 
 /// Writes `user.created`.
-pub async fn emit_user_created(db: &impl ConnectionTrait, user: &users::Model) -> Result<Uuid> {
+pub async fn emit_user_created(db: &impl ConnectionTrait, user: &users::Model) -> Result<()> {
     let data = json!({
         "user": {"id": user.id, "username": user.username},
     });
@@ -104,17 +123,17 @@ async fn referral_data(db: &impl ConnectionTrait, referral_id: i32) -> Result<se
     let Some(referral) = referrals::Entity::find_by_id(referral_id).one(db).await? else {
         return Ok(json!({"referral": {"id": referral_id}}));
     };
-    let username = |id: Option<i32>| async move {
-        Ok::<_, crate::Error>(match id {
-            Some(id) => users::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|u| u.username),
-            None => None,
-        })
-    };
-    let referrer = username(referral.referrer_user_id).await?;
-    let referred = username(Some(referral.referred_user_id)).await?;
+    let ids = [Some(referral.referred_user_id), referral.referrer_user_id];
+    let names: std::collections::HashMap<i32, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.into_iter().flatten()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let username = |id: Option<i32>| id.and_then(|id| names.get(&id).cloned());
+    let referrer = username(referral.referrer_user_id);
+    let referred = username(Some(referral.referred_user_id));
     let link = match referral.referral_hit_id {
         Some(hit) => referral_hits::Entity::find_by_id(hit)
             .find_also_related(referral_links::Entity)

@@ -34,6 +34,15 @@ pub fn parse_url(raw: &str) -> Result<url::Url> {
     Ok(url)
 }
 
+/// An endpoint's `events` as people read them: "every event" or "a, b".
+pub fn describe_events(events: &str) -> String {
+    if events.is_empty() {
+        "every event".to_owned()
+    } else {
+        events.replace(',', ", ")
+    }
+}
+
 /// Parses an event list (`referral.confirmed,reward.credited`); empty means every event.
 pub fn parse_events(raw: &str) -> Result<String> {
     let mut events = Vec::new();
@@ -155,19 +164,13 @@ where
     Ok(())
 }
 
-/// Queues a `webhook.test` event for one endpoint (enabled or not: it is sent either way).
+/// Queues a `webhook.test` event for one enabled endpoint.
 pub async fn send_test<C>(db: &C, id: i32) -> Result<uuid::Uuid>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let txn = db.begin().await?;
-    if webhook_endpoints::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(Error::NotFound("No such webhook endpoint.".into()));
-    }
+    enabled_endpoint(&txn, id, "send it a test event").await?;
     let data = serde_json::json!({"message": "A test event from hype."});
     let event = super::emit::insert(
         &txn,
@@ -183,8 +186,21 @@ where
 
 /// Sends a delivery again, with the same `webhook-id`, as soon as a worker is free.
 pub async fn redeliver(db: &impl ConnectionTrait, delivery_id: i64) -> Result<()> {
+    let delivery = deliveries::Entity::find_by_id(delivery_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such delivery.".into()))?;
+    if let Some(endpoint) = delivery.endpoint_id {
+        enabled_endpoint(db, endpoint, "redeliver to it").await?;
+    }
     let now = crate::services::now();
-    let changed = deliveries::Entity::update_many()
+    // The attempt in flight would record its answer over the redelivery.
+    if delivery.leased_until.is_some_and(|until| until > now) {
+        return Err(Error::Conflict(
+            "This delivery is being sent right now: redeliver it once its answer is shown.".into(),
+        ));
+    }
+    deliveries::Entity::update_many()
         .col_expr(
             deliveries::Column::State,
             Expr::value(DeliveryState::Pending),
@@ -193,12 +209,27 @@ pub async fn redeliver(db: &impl ConnectionTrait, delivery_id: i64) -> Result<()
         .col_expr(deliveries::Column::UpdatedAt, Expr::value(now))
         .filter(deliveries::Column::Id.eq(delivery_id))
         .exec(db)
-        .await?
-        .rows_affected;
-    if changed == 0 {
-        return Err(Error::NotFound("No such delivery.".into()));
-    }
+        .await?;
     Ok(())
+}
+
+/// The endpoint `id`, which must be enabled for `what` (the worker sends nothing to a disabled
+/// one): `NotFound`, or `Conflict` saying to enable it first.
+async fn enabled_endpoint(
+    db: &impl ConnectionTrait,
+    id: i32,
+    what: &str,
+) -> Result<webhook_endpoints::Model> {
+    let endpoint = webhook_endpoints::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such webhook endpoint.".into()))?;
+    if !endpoint.enabled {
+        return Err(Error::Conflict(format!(
+            "This endpoint is disabled: enable it to {what}."
+        )));
+    }
+    Ok(endpoint)
 }
 
 /// A delivery as the admin page lists it.

@@ -5,6 +5,7 @@
 pub mod emit;
 pub mod endpoints;
 pub mod event;
+mod http;
 pub mod signing;
 pub mod worker;
 

@@ -9,11 +9,15 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::Quota;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Above this many remembered addresses, the ones whose cells have fully refilled are dropped.
 const MAX_KEYS: usize = 100_000;
+/// How often (in visits) the number of remembered addresses is looked at: counting them takes
+/// every shard's lock, too much to do on each visit.
+const PRUNE_EVERY: u32 = 1024;
 
 type Keyed<C> = governor::RateLimiter<
     IpAddr,
@@ -24,30 +28,47 @@ type Keyed<C> = governor::RateLimiter<
 
 #[derive(Debug, Clone)]
 pub struct RateLimiter<C: Clock = DefaultClock> {
-    inner: Arc<Keyed<C>>,
+    inner: Arc<Shared<C>>,
+}
+
+#[derive(Debug)]
+struct Shared<C: Clock> {
+    keyed: Keyed<C>,
+    visits: AtomicU32,
+    max_keys: usize,
 }
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
-        Self::with_clock(limit, DefaultClock::default())
+        Self::with_clock(limit, DefaultClock::default(), MAX_KEYS)
     }
 }
 
 impl<C: Clock> RateLimiter<C> {
-    fn with_clock(limit: RateLimit, clock: C) -> Self {
-        let inner =
+    fn with_clock(limit: RateLimit, clock: C, max_keys: usize) -> Self {
+        let keyed =
             governor::RateLimiter::new(quota(limit), DefaultKeyedStateStore::default(), clock);
         Self {
-            inner: Arc::new(inner),
+            inner: Arc::new(Shared {
+                keyed,
+                visits: AtomicU32::new(0),
+                max_keys,
+            }),
         }
     }
 
     /// Counts one visit from `ip`; false when its allowance is spent.
     pub fn allow(&self, ip: IpAddr) -> bool {
-        if self.inner.len() > MAX_KEYS {
-            self.inner.retain_recent();
+        let shared = &*self.inner;
+        if shared
+            .visits
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY)
+            && shared.keyed.len() > shared.max_keys
+        {
+            shared.keyed.retain_recent();
         }
-        self.inner.check_key(&key(ip)).is_ok()
+        shared.keyed.check_key(&key(ip)).is_ok()
     }
 }
 
@@ -81,9 +102,28 @@ mod tests {
     fn limiter(limit: &str) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
         let clock = FakeRelativeClock::default();
         (
-            RateLimiter::with_clock(limit.parse().unwrap(), clock.clone()),
+            RateLimiter::with_clock(limit.parse().unwrap(), clock.clone(), MAX_KEYS),
             clock,
         )
+    }
+
+    #[test]
+    fn idle_addresses_are_forgotten_past_the_cap() {
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock("10/10".parse().unwrap(), clock.clone(), 100);
+        let address = |n: u32| IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+        for n in 0..PRUNE_EVERY {
+            assert!(limiter.allow(address(n)));
+        }
+        assert_eq!(limiter.inner.keyed.len(), PRUNE_EVERY as usize);
+        // Once their allowance has refilled, the next check drops them.
+        clock.advance(Duration::from_secs(2));
+        assert!(limiter.allow(address(0)));
+        assert!(
+            limiter.inner.keyed.len() <= 1,
+            "{} remembered",
+            limiter.inner.keyed.len()
+        );
     }
 
     #[test]

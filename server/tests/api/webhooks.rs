@@ -35,6 +35,7 @@ struct Receiver {
     secret: Arc<Mutex<String>>,
     answers: Arc<Mutex<VecDeque<StatusCode>>>,
     received: Arc<Mutex<Vec<Received>>>,
+    arrived: Arc<tokio::sync::Notify>,
 }
 
 impl Receiver {
@@ -45,6 +46,7 @@ impl Receiver {
             secret: Arc::default(),
             answers: Arc::new(Mutex::new(answers.iter().copied().collect())),
             received: Arc::default(),
+            arrived: Arc::default(),
         };
         let state = receiver.clone();
         let router = axum::Router::new().route(
@@ -72,6 +74,7 @@ impl Receiver {
                         verified,
                         answered,
                     });
+                    state.arrived.notify_waiters();
                     answered
                 }
             }),
@@ -92,19 +95,23 @@ impl Receiver {
             .collect()
     }
 
-    /// Waits (up to 30 s) until `done` holds for what arrived.
+    /// Waits (up to 30 s) until `done` holds for what arrived, woken by each arrival.
     async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
+            // Registered before the check, so an arrival in between is not missed.
+            let arrival = self.arrived.notified();
+            tokio::pin!(arrival);
+            arrival.as_mut().enable();
             if done(&self.received()) {
                 return;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "gave up waiting for {what}; received {:#?}",
-                self.received()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            if tokio::time::timeout_at(deadline, arrival).await.is_err() {
+                panic!(
+                    "gave up waiting for {what}; received {:#?}",
+                    self.received()
+                );
+            }
         }
     }
 }
@@ -117,6 +124,23 @@ async fn endpoint(app: &TestApp, receiver: &Receiver, events: &str) -> i32 {
             .unwrap();
     *receiver.secret.lock().unwrap() = endpoint.secret;
     endpoint.id
+}
+
+/// The deliveries, once none is pending (up to 30 s). No event tells when a worker has
+/// recorded an answer, so the rows are read until it has.
+async fn settled(app: &TestApp) -> Vec<deliveries::Model> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let rows = deliveries::Entity::find().all(&app.state.db).await.unwrap();
+        if rows.iter().all(|d| d.state != DeliveryState::Pending) {
+            return rows;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "deliveries still pending: {rows:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 fn event_type(r: &Received) -> &str {
@@ -210,7 +234,8 @@ async fn deliveries_are_signed_retried_and_in_order(db: Db) {
         unique.len(),
         "nothing delivered twice after a 2xx"
     );
-    let rows = deliveries::Entity::find().all(&app.state.db).await.unwrap();
+    // The receiver answers before the worker records the answer.
+    let rows = settled(&app).await;
     assert!(
         rows.iter().all(|d| d.state == DeliveryState::Delivered),
         "{rows:#?}"
@@ -221,34 +246,49 @@ async fn deliveries_are_signed_retried_and_in_order(db: Db) {
 async fn a_private_target_is_refused_by_default(db: Db) {
     let app = spawn_app(db).await;
     let receiver = Receiver::start(&[]).await;
-    let id = endpoint(&app, &receiver, "").await;
-    hype::outbox::endpoints::send_test(&app.state.db, id)
+    let literal = endpoint(&app, &receiver, "").await;
+    // The same receiver by a name that resolves to loopback.
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let named = hype::outbox::endpoints::create(&app.state.db, None, &by_name, "")
         .await
-        .unwrap();
+        .unwrap()
+        .id;
+    for id in [literal, named] {
+        hype::outbox::endpoints::send_test(&app.state.db, id)
+            .await
+            .unwrap();
+    }
+    // No event tells when an attempt is recorded: the rows are read until both are.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let delivery = loop {
+    let tried = loop {
         let rows = deliveries::Entity::find().all(&app.state.db).await.unwrap();
-        if let Some(tried) = rows
-            .into_iter()
-            .find(|d| d.attempts > 0 && d.last_result.is_some())
-        {
-            break tried;
+        if rows.iter().all(|d| d.last_result.is_some()) {
+            break rows;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "no attempt was made"
+            "no attempt was recorded: {rows:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    for delivery in &tried {
+        let result = delivery.last_result.as_deref().unwrap_or_default();
+        assert!(
+            result.contains("not a public address")
+                && result.contains("HYPE_WEBHOOK_ALLOW_PRIVATE"),
+            "{delivery:?}"
+        );
+        assert_eq!(delivery.state, DeliveryState::Pending, "it will be retried");
+    }
+    let named_result = tried
+        .iter()
+        .find(|d| d.endpoint_id == Some(named))
+        .and_then(|d| d.last_result.clone())
+        .unwrap_or_default();
     assert!(
-        delivery
-            .last_result
-            .as_deref()
-            .unwrap_or_default()
-            .contains("not a public address"),
-        "{delivery:?}"
+        named_result.contains("localhost resolves to"),
+        "{named_result}"
     );
-    assert_eq!(delivery.state, DeliveryState::Pending, "it will be retried");
     assert!(
         receiver.received().is_empty(),
         "nothing reached the loopback receiver"
@@ -295,24 +335,7 @@ async fn two_instances_deliver_every_event_once(db: Db) {
     receiver.wait_for("24 events", |r| r.len() >= 24).await;
     // Give a duplicate, if there were one, every chance to arrive: both workers run rounds
     // until no delivery is due.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let pending = deliveries::Entity::find()
-            .all(&first.state.db)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|d| d.state == DeliveryState::Pending)
-            .count();
-        if pending == 0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{pending} deliveries still pending"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    settled(&first).await;
     let received = receiver.received();
     assert_eq!(
         received.len(),
@@ -402,7 +425,7 @@ async fn admins_manage_endpoints_and_see_deliveries(db: Db) {
     assert!(receiver.received()[0].verified);
 
     // Redeliver sends the same message again.
-    let delivery = deliveries::Entity::find().all(&app.state.db).await.unwrap()[0].id;
+    let delivery = settled(&app).await[0].id;
     let response = app
         .call(&root, "admin/redeliver", &[("id", &delivery.to_string())])
         .await;
@@ -411,6 +434,7 @@ async fn admins_manage_endpoints_and_see_deliveries(db: Db) {
     let received = receiver.received();
     assert_eq!(received[0].id, received[1].id);
 
+    settled(&app).await;
     let html = app
         .get(&root, "/admin/webhooks")
         .await
@@ -436,4 +460,20 @@ async fn admins_manage_endpoints_and_see_deliveries(db: Db) {
         .await
         .unwrap();
     assert_eq!(queued, 1, "a disabled endpoint gets no new deliveries");
+    // Nothing would go out to it: a test event or a redelivery says to enable it first.
+    for (endpoint, field) in [
+        ("admin/send_test_event", id.clone()),
+        ("admin/redeliver", delivery.to_string()),
+    ] {
+        let response = app.call(&root, endpoint, &[("id", &field)]).await;
+        assert_eq!(response.status(), 409, "{endpoint}");
+        assert!(
+            response.text().await.unwrap().contains("enable it"),
+            "{endpoint}"
+        );
+    }
+    let response = app
+        .call(&root, "admin/redeliver", &[("id", "999999")])
+        .await;
+    assert_eq!(response.status(), 404);
 }

@@ -87,9 +87,8 @@ where
     if let TryInsertResult::Inserted(inserted) = inserted {
         crate::outbox::emit_referral(
             &txn,
-            EventType::ReferralCreated,
             inserted.last_insert_id,
-            None,
+            &[(EventType::ReferralCreated, None)],
         )
         .await?;
     }

@@ -6,7 +6,7 @@ use super::listing::find_for_referred;
 use crate::entities::referrals::ReferralStatus;
 use crate::entities::{referral_hits, referral_links, referrals, users};
 use crate::error::{Error, Result};
-use crate::outbox::{emit_referral as emit, EventType};
+use crate::outbox::{emit_referral, EventType};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
@@ -177,8 +177,15 @@ where
     };
     crate::services::audit::record(&txn, admin_id, action, "referrals", referral_id, detail)
         .await?;
-    emit(&txn, EventType::ReferralConfirmed, referral_id, None).await?;
-    emit(&txn, EventType::RewardCredited, referral_id, Some(reward)).await?;
+    emit_referral(
+        &txn,
+        referral_id,
+        &[
+            (EventType::ReferralConfirmed, None),
+            (EventType::RewardCredited, Some(reward)),
+        ],
+    )
+    .await?;
     txn.commit().await?;
     Ok(Outcome::Changed)
 }
@@ -204,38 +211,15 @@ pub async fn reject<C>(db: &C, referral_id: i32, admin_id: i32) -> Result<Outcom
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    match revoke(
-        db,
-        referral_id,
-        admin_id,
-        ReferralStatus::Rejected,
-        "reject_referral",
-    )
-    .await?
-    {
+    let rejected = ReferralStatus::Rejected;
+    match revoke(db, referral_id, admin_id, rejected, "reject_referral").await? {
         Outcome::Changed => Ok(Outcome::Changed),
         Outcome::Unchanged => {
             let txn = db.begin().await?;
-            let changed = referrals::Entity::update_many()
-                .col_expr(
-                    referrals::Column::Status,
-                    Expr::value(ReferralStatus::Rejected),
-                )
-                .col_expr(
-                    referrals::Column::DecidedAt,
-                    Expr::value(crate::services::now()),
-                )
-                .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
-                .filter(referrals::Column::Id.eq(referral_id))
-                .filter(referrals::Column::Status.eq(ReferralStatus::Pending))
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            if changed == 0 {
-                return match referrals::Entity::find_by_id(referral_id).one(&txn).await? {
-                    Some(_) => Ok(Outcome::Unchanged),
-                    None => Err(Error::NotFound("No such referral.".into())),
-                };
+            let now = crate::services::now();
+            let from = ReferralStatus::Pending;
+            if !transition(&txn, referral_id, admin_id, from, rejected, now).await? {
+                return unchanged_or_missing(&txn, referral_id).await;
             }
             crate::services::audit::record(
                 &txn,
@@ -246,7 +230,7 @@ where
                 "",
             )
             .await?;
-            emit(&txn, EventType::ReferralRejected, referral_id, None).await?;
+            emit_referral(&txn, referral_id, &[(EventType::ReferralRejected, None)]).await?;
             txn.commit().await?;
             Ok(Outcome::Changed)
         }
@@ -266,20 +250,9 @@ where
 {
     let txn = db.begin().await?;
     let now = crate::services::now();
-    let changed = referrals::Entity::update_many()
-        .col_expr(referrals::Column::Status, Expr::value(status))
-        .col_expr(referrals::Column::DecidedAt, Expr::value(now))
-        .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
-        .filter(referrals::Column::Id.eq(referral_id))
-        .filter(referrals::Column::Status.eq(ReferralStatus::Confirmed))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if changed == 0 {
-        return match referrals::Entity::find_by_id(referral_id).one(&txn).await? {
-            Some(_) => Ok(Outcome::Unchanged),
-            None => Err(Error::NotFound("No such referral.".into())),
-        };
+    let from = ReferralStatus::Confirmed;
+    if !transition(&txn, referral_id, admin_id, from, status, now).await? {
+        return unchanged_or_missing(&txn, referral_id).await;
     }
     let referral = referrals::Entity::find_by_id(referral_id)
         .one(&txn)
@@ -310,12 +283,41 @@ where
         ReferralStatus::Rejected => EventType::ReferralRejected,
         _ => EventType::ReferralUnconfirmed,
     };
-    emit(&txn, event, referral_id, None).await?;
-    if let Some(points) = reversed {
-        emit(&txn, EventType::RewardReversed, referral_id, Some(points)).await?;
-    }
+    let reversal = reversed.map(|points| (EventType::RewardReversed, Some(points)));
+    let events: Vec<_> = std::iter::once((event, None)).chain(reversal).collect();
+    emit_referral(&txn, referral_id, &events).await?;
     txn.commit().await?;
     Ok(Outcome::Changed)
+}
+
+/// The conditional write every decision but confirming starts with: `from` becomes `to`
+/// (decided by `admin_id`, `now`). False when the referral was not `from` (or is missing).
+async fn transition(
+    txn: &impl ConnectionTrait,
+    referral_id: i32,
+    admin_id: i32,
+    from: ReferralStatus,
+    to: ReferralStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let changed = referrals::Entity::update_many()
+        .col_expr(referrals::Column::Status, Expr::value(to))
+        .col_expr(referrals::Column::DecidedAt, Expr::value(now))
+        .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
+        .filter(referrals::Column::Id.eq(referral_id))
+        .filter(referrals::Column::Status.eq(from))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    Ok(changed > 0)
+}
+
+/// After a transition that changed nothing: `Unchanged`, or `NotFound`.
+async fn unchanged_or_missing(txn: &impl ConnectionTrait, referral_id: i32) -> Result<Outcome> {
+    match referrals::Entity::find_by_id(referral_id).one(txn).await? {
+        Some(_) => Ok(Outcome::Unchanged),
+        None => Err(Error::NotFound("No such referral.".into())),
+    }
 }
 
 /// Confirms the referral behind a hit from the hits browser: the referral whose winning hit is

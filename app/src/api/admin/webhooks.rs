@@ -1,14 +1,14 @@
 //! Webhook endpoints: list them with their recent deliveries, create (the secret is shown
 //! once), enable or disable, delete, send a test event, redeliver. Admins only.
 use crate::error::AppError;
-use crate::models::{DeliveryView, WebhookView};
+use crate::models::{DeliveryView, WebhookView, WebhooksView};
 use leptos::prelude::*;
 
 /// Recent deliveries shown per endpoint.
 const RECENT: u64 = 10;
 
 #[server(endpoint = "admin/list_webhooks", output = crate::codec::Json)]
-pub async fn list_webhooks() -> Result<Vec<WebhookView>, AppError> {
+pub async fn list_webhooks() -> Result<WebhooksView, AppError> {
     use super::ssr::*;
     use hype::outbox::endpoints;
     let (state, _admin) = admin().await?;
@@ -23,7 +23,7 @@ pub async fn list_webhooks() -> Result<Vec<WebhookView>, AppError> {
                 DeliveryView {
                     id: d.id,
                     event: row.event_type,
-                    state: format!("{:?}", d.state).to_lowercase(),
+                    state: d.state.as_str().to_owned(),
                     status: d.last_status,
                     attempts: d.attempts,
                     next_attempt: pending
@@ -36,13 +36,19 @@ pub async fn list_webhooks() -> Result<Vec<WebhookView>, AppError> {
         views.push(WebhookView {
             id: endpoint.id,
             url: endpoint.url,
-            events: endpoint.events,
+            events: endpoints::describe_events(&endpoint.events),
             enabled: endpoint.enabled,
             disabled_reason: endpoint.disabled_reason,
             deliveries,
         });
     }
-    Ok(views)
+    Ok(WebhooksView {
+        event_types: hype::outbox::EventType::ALL
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect(),
+        endpoints: views,
+    })
 }
 
 /// Creates an endpoint. The answer carries its signing secret: the only time it is shown.

@@ -12,10 +12,6 @@ use leptos_meta::Title;
 
 lazy_page!(WebhooksPage => WebhooksBody);
 
-/// The event types an endpoint can ask for, as the form's hint lists them.
-const EVENTS: &str = "referral.created, referral.confirmed, referral.rejected, \
-                      referral.unconfirmed, reward.credited, reward.reversed, user.created";
-
 #[derive(Clone, Copy)]
 struct Actions {
     toggle: ServerAction<SetWebhookEnabled>,
@@ -85,7 +81,13 @@ fn WebhooksBody() -> impl IntoView {
                 </label>
                 <button type="submit" class="button">"Add"</button>
             </PostForm>
-            <p class="hint">"Events: " {EVENTS}</p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    endpoints.await.ok().map(|page| view! {
+                        <p class="hint">"Events: " {page.event_types.join(", ")}</p>
+                    })
+                })}
+            </Transition>
             <FormError message=create_error/>
             {move || secret.get().map(|secret| view! {
                 <div class="notice secret" role="status">
@@ -99,10 +101,11 @@ fn WebhooksBody() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match endpoints.await {
-                    Ok(rows) if rows.is_empty() => view! {
+                    Ok(page) if page.endpoints.is_empty() => view! {
                         <section class="card empty"><p>"No endpoints yet."</p></section>
                     }.into_any(),
-                    Ok(rows) => rows
+                    Ok(page) => page
+                        .endpoints
                         .into_iter()
                         .map(|endpoint| view! { <Endpoint endpoint actions/> })
                         .collect_view()
@@ -121,11 +124,6 @@ fn Endpoint(endpoint: WebhookView, actions: Actions) -> impl IntoView {
     } else {
         "Enable"
     };
-    let events = if endpoint.events.is_empty() {
-        "every event".to_owned()
-    } else {
-        endpoint.events.replace(',', ", ")
-    };
     view! {
         <section class="card webhook">
             <h2 class="mono wrap">{endpoint.url.clone()}</h2>
@@ -133,7 +131,7 @@ fn Endpoint(endpoint: WebhookView, actions: Actions) -> impl IntoView {
                 <span class=if endpoint.enabled { "badge on" } else { "badge off" }>
                     {if endpoint.enabled { "Enabled" } else { "Disabled" }}
                 </span>
-                " " {events}
+                " " {endpoint.events}
             </p>
             {endpoint.disabled_reason.map(|reason| view! { <p class="error" role="alert">{reason}</p> })}
             <div class="actions">
