@@ -10,6 +10,7 @@ bench/cpu.sh
 bench/pages.sh
 DATABASE_URL="${PG_ADMIN_URL%/*}/hype_bench_pages" bench/pages.sh
 bench/faults.sh
+bench/login-flood.sh
 table=$(
   echo "| figure | target | measured | result |"
   echo "| --- | --- | --- | --- |"

@@ -10,6 +10,10 @@ const server = `./target/${profile}/hype-server`;
 const port = Number(process.env.HYPE_E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${port}`;
 const dbFile = path.join(os.tmpdir(), `hype-e2e-${process.pid}.db`);
+// MailDev (from npm) receives the site's mail over SMTP; specs read it from its API.
+const smtpPort = port + 1;
+const mailWebPort = port + 2;
+process.env.HYPE_E2E_MAIL_API = `http://127.0.0.1:${mailWebPort}/api/email`;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -42,7 +46,16 @@ export default defineConfig({
     { name: 'hydrated', use: { javaScriptEnabled: true } },
     { name: 'no-js', use: { javaScriptEnabled: false }, testIgnore: /hydration\.spec\.ts/ },
   ],
-  webServer: {
+  webServer: [
+   {
+    command: `npx maildev --smtp ${smtpPort} --ip 127.0.0.1 --web ${mailWebPort} --web-ip 127.0.0.1`,
+    url: `http://127.0.0.1:${mailWebPort}/api/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+   },
+   {
     // A fresh database with one admin (the way an operator bootstraps a site), then serve.
     command:
       `rm -f "${dbFile}" "${dbFile}-wal" "${dbFile}-shm"` +
@@ -63,6 +76,9 @@ export default defineConfig({
       HYPE_PASSWORD: 'admin-password',
       // Specs give each person an address of their own through X-Forwarded-For.
       HYPE_TRUSTED_PROXIES: '127.0.0.1',
+      HYPE_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      HYPE_MAIL_FROM: 'hype <noreply@refer.example>',
     },
-  },
+   },
+  ],
 });

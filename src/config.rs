@@ -63,6 +63,82 @@ impl std::str::FromStr for RateLimit {
     }
 }
 
+/// At most `count` events per `period` for one key (an account, an address): the log-in and
+/// sign-up throttles. `None` where a setting is `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub count: u32,
+    pub period: Duration,
+}
+
+impl std::str::FromStr for Allowance {
+    type Err = String;
+
+    /// `"10/15m"`: a count, a slash, and a period in seconds (`s`), minutes (`m`), hours (`h`)
+    /// or days (`d`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let message = || format!("{s:?}: a count per period, as in 10/15m, 50/1h or 5/30s");
+        let (count, period) = s.trim().split_once('/').ok_or_else(message)?;
+        let count: u32 = count.trim().parse().map_err(|_| message())?;
+        let period = period.trim();
+        let split = period
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(message)?;
+        let (amount, unit) = period.split_at(split);
+        let amount: u64 = if amount.is_empty() {
+            1
+        } else {
+            amount.parse().map_err(|_| message())?
+        };
+        let unit = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return Err(message()),
+        };
+        let seconds = amount.checked_mul(unit).ok_or_else(message)?;
+        if count == 0 || seconds == 0 || seconds > 30 * 86_400 {
+            return Err(message());
+        }
+        Ok(Self {
+            count,
+            period: Duration::from_secs(seconds),
+        })
+    }
+}
+
+/// Limits on log-ins and sign-ups (see `web::login_guard`).
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    /// Password hashes (sign-up, log-in, password change) running at once; more wait briefly,
+    /// then get 503.
+    pub concurrent_hashes: usize,
+    /// Failed log-ins per account.
+    pub failures_per_account: Option<Allowance>,
+    /// Failed log-ins per client address (IPv6 by its /64).
+    pub failures_per_address: Option<Allowance>,
+    /// Sign-ups per client address.
+    pub signups_per_address: Option<Allowance>,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        let allowance = |count, minutes: u64| {
+            Some(Allowance {
+                count,
+                period: Duration::from_secs(minutes * 60),
+            })
+        };
+        Self {
+            concurrent_hashes: 2,
+            failures_per_account: allowance(10, 15),
+            failures_per_address: allowance(50, 15),
+            signups_per_address: allowance(20, 60),
+        }
+    }
+}
+
 /// Which of a user's claimed hits wins the attribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AttributionModel {
@@ -110,6 +186,7 @@ pub struct HypeConfig {
     pub writer: WriterOptions,
     /// Let webhooks go to loopback, private and link-local addresses (off: refused).
     pub webhook_allow_private: bool,
+    pub login: LoginLimits,
 }
 
 impl Default for HypeConfig {
@@ -126,6 +203,7 @@ impl Default for HypeConfig {
             ref_rate_limit: None,
             writer: WriterOptions::default(),
             webhook_allow_private: false,
+            login: LoginLimits::default(),
         }
     }
 }

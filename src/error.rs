@@ -16,6 +16,12 @@ pub enum Error {
     /// Unknown user or wrong password: one message for both.
     #[error("Wrong username or password.")]
     BadCredentials,
+    /// Too many attempts from this account or address lately (429 with `Retry-After`).
+    #[error("{message}")]
+    Throttled { message: String, retry_after: u32 },
+    /// The server is at its bound of concurrent password hashes (503 with `Retry-After`).
+    #[error("The server is busy. Please try again in a moment.")]
+    Busy { retry_after: u32 },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("internal error: {0}")]

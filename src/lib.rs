@@ -1,5 +1,5 @@
 //! hype: the referral core. Entities, services (users, links, hits, referrals, ledger, the
-//! dashboard's reads), the outbox (events and their signed webhook deliveries), the
+//! dashboard's reads), the outbox (events and their signed webhook deliveries and mails), the
 //! safe-redirect rules, the `/ref` handler and the tower layers (`?ref=` redirect, claim).
 //! It knows nothing of Leptos: any axum app can mount it.
 pub mod config;
@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod mail;
 pub mod outbox;
 pub mod services;
 pub mod types;

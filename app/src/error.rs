@@ -18,6 +18,12 @@ pub enum AppError {
     Unauthorized,
     #[error("You are not allowed to do that.")]
     Forbidden,
+    /// Too many attempts lately; try again after `retry_after` seconds.
+    #[error("{message}")]
+    Throttled { message: String, retry_after: u32 },
+    /// The server is at a bound it keeps to stay up; try again after `retry_after` seconds.
+    #[error("The server is busy. Please try again in a moment.")]
+    Busy { retry_after: u32 },
     /// Something failed on our side; the cause is in the server's log, not here.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
@@ -34,7 +40,17 @@ impl AppError {
             Self::Forbidden => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::Throttled { .. } => 429,
             Self::Internal => 500,
+            Self::Busy { .. } => 503,
+        }
+    }
+
+    /// The seconds a `Retry-After` header should carry, for the answers that ask for one.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::Throttled { retry_after, .. } | Self::Busy { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 }
@@ -60,6 +76,14 @@ impl From<hype::Error> for AppError {
             hype::Error::Conflict(m) => Self::Conflict(m),
             hype::Error::NotFound(m) => Self::NotFound(m),
             hype::Error::BadCredentials => Self::BadCredentials,
+            hype::Error::Throttled {
+                message,
+                retry_after,
+            } => Self::Throttled {
+                message,
+                retry_after,
+            },
+            hype::Error::Busy { retry_after } => Self::Busy { retry_after },
             hype::Error::Db(e) => {
                 tracing::error!(error = %e, "database error in a server function");
                 Self::Internal

@@ -81,6 +81,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::InOrder/>
                     <Route path=path!("/signup") view=routes::signup::SignupPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/login") view=routes::login::LoginPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/forgot-password") view=routes::password::ForgotPasswordPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/reset-password") view=routes::password::ResetPasswordPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/confirm-email") view=routes::password::ConfirmEmailPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/account") view={Lazy::<routes::account::AccountPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/links") view={Lazy::<routes::links::LinksPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/rewards") view={Lazy::<routes::rewards::RewardsPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin") view={Lazy::<routes::admin::overview::OverviewPage>::new()} ssr=SsrMode::InOrder/>

@@ -9,6 +9,18 @@ pub struct UserView {
     pub is_admin: bool,
 }
 
+/// The signed-in user's own account, as `/account` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub username: String,
+    pub email: Option<String>,
+    pub email_confirmed: bool,
+    pub is_admin: bool,
+    pub notify_joins: bool,
+    pub notify_credits: bool,
+    pub notify_digest: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkView {
     pub id: i32,

@@ -58,7 +58,7 @@ test('every page fits a phone and the share link is within reach', async ({ brow
 
   // Public pages.
   const visitor = await phonePage(browser, javaScriptEnabled, '198.51.100.60');
-  for (const path of ['/', '/signup', '/login', '/no-such-page']) {
+  for (const path of ['/', '/signup', '/login', '/forgot-password', '/no-such-page']) {
     await visitor.goto(path);
     await fitsTheScreen(visitor, path);
   }
@@ -93,6 +93,10 @@ test('every page fits a phone and the share link is within reach', async ({ brow
   await shot(visitor, testInfo, `phone-links-${kind}`);
   await visitor.goto('/rewards');
   await fitsTheScreen(visitor, '/rewards');
+  await visitor.goto('/account');
+  await expect(visitor.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  await fitsTheScreen(visitor, '/account');
+  await shot(visitor, testInfo, `phone-account-${kind}`);
 
   // A friend follows the link, so the admin pages have a hit and a referral to show.
   const friend = await phonePage(browser, javaScriptEnabled, '198.51.100.61');

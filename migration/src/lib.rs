@@ -15,6 +15,7 @@ mod m20261203_000011_confirmed_hits_index;
 mod m20261204_000012_lean_hit_writes;
 mod m20261205_000013_admin_disabled_links;
 mod m20261206_000014_outbox;
+mod m20261206_000015_accounts_and_mail;
 
 pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_lean_hit_writes::Migration),
             Box::new(m20261205_000013_admin_disabled_links::Migration),
             Box::new(m20261206_000014_outbox::Migration),
+            Box::new(m20261206_000015_accounts_and_mail::Migration),
         ]
     }
 }

@@ -61,6 +61,9 @@ enum Command {
         #[arg(long, default_value = "")]
         events: String,
     },
+    /// Print a single-use link that sets a new password for USERNAME within an hour (for
+    /// sites without SMTP; it is printed on the last line).
+    ResetPassword { username: String },
 }
 
 pub async fn run() -> ExitCode {
@@ -174,6 +177,22 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             );
             println!("signing secret (shown only now):");
             println!("{}", endpoint.secret);
+        }
+        Command::ResetPassword { username } => {
+            let db = hype::db::connect(&config.database_url, config.log_sql).await?;
+            let secret = match &config.secret_key {
+                Some(key) => key.expose().to_owned(),
+                None => hype::services::settings::secret_key(&db).await?,
+            };
+            let key = hype::services::accounts::TokenKey::new(secret.as_bytes());
+            let link =
+                hype::services::accounts::reset_link(&db, &key, &config.hype.public_url, &username)
+                    .await?;
+            println!(
+                "a single-use link that sets a new password for {username} within {} minutes:",
+                hype::services::accounts::RESET_TTL.num_minutes()
+            );
+            println!("{link}");
         }
     }
     Ok(())

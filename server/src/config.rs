@@ -2,7 +2,7 @@
 //! variable with its default and its allowed range (`hype-server serve --help` lists them).
 //! `main` loads `.env` before anything runs; tests build a `Config` by hand.
 use clap::builder::FalseyValueParser;
-use hype::config::{RateLimit, WriterOptions};
+use hype::config::{Allowance, LoginLimits, RateLimit, WriterOptions};
 use hype::{AttributionModel, HypeConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -91,6 +91,36 @@ pub struct Settings {
     /// default such targets are refused, checked on the address resolved at send time.
     #[arg(long, global = true, env = "HYPE_WEBHOOK_ALLOW_PRIVATE", value_parser = FalseyValueParser::new())]
     webhook_allow_private: bool,
+    /// Password hashes (sign-up, log-in, password change) run at once, 1 to 64; more wait up
+    /// to 2 s, then get 503 with Retry-After. Each takes about 19 MiB.
+    #[arg(long, global = true, env = "HYPE_PASSWORD_HASHES", default_value = "2",
+          value_parser = in_range("HYPE_PASSWORD_HASHES", 1, 64, "hashes"))]
+    password_hashes: u64,
+    /// Failed log-ins allowed per account (`10/15m`: 10 per 15 minutes); more get 429.
+    /// `off`: no limit.
+    #[arg(long, global = true, env = "HYPE_LOGIN_FAILURES_PER_ACCOUNT", default_value = "10/15m",
+          value_parser = allowance("HYPE_LOGIN_FAILURES_PER_ACCOUNT"))]
+    login_failures_per_account: AllowanceSetting,
+    /// Failed log-ins allowed per client address (IPv6 by its /64); more get 429. `off`: no
+    /// limit.
+    #[arg(long, global = true, env = "HYPE_LOGIN_FAILURES_PER_ADDRESS", default_value = "50/15m",
+          value_parser = allowance("HYPE_LOGIN_FAILURES_PER_ADDRESS"))]
+    login_failures_per_address: AllowanceSetting,
+    /// Sign-ups allowed per client address; more get 429. `off`: no limit.
+    #[arg(long, global = true, env = "HYPE_SIGNUPS_PER_ADDRESS", default_value = "20/1h",
+          value_parser = allowance("HYPE_SIGNUPS_PER_ADDRESS"))]
+    signups_per_address: AllowanceSetting,
+    /// The SMTP server mail goes through: smtp://host:port (plain), smtp://host?tls=required
+    /// (STARTTLS), smtps://user:pass@host (TLS) [default: none; mails are logged, not sent].
+    #[arg(long, global = true, env = "HYPE_SMTP_URL", hide_env_values = true, value_parser = smtp_url)]
+    smtp_url: Option<Secret>,
+    /// The sender of hype's mails, as in `hype <noreply@example.com>` [default: noreply at
+    /// HYPE_PUBLIC_URL's host].
+    #[arg(long, global = true, env = "HYPE_MAIL_FROM",
+          value_parser = named("HYPE_MAIL_FROM", "an address such as hype <noreply@example.com>", |s| {
+              s.parse::<lettre::message::Mailbox>().ok().map(|_| s.to_owned())
+          }))]
+    mail_from: Option<String>,
     /// Log every SQL statement (1, true, yes).
     #[arg(long, global = true, env = "HYPE_LOG_SQL", value_parser = FalseyValueParser::new())]
     log_sql: bool,
@@ -128,6 +158,10 @@ pub struct Settings {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -139,6 +173,10 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// A throttle's allowance, or none (`off`).
+#[derive(Debug, Clone, Copy)]
+struct AllowanceSetting(Option<Allowance>);
+
 /// `HYPE_REF_RATE_LIMIT`: a limit, or none.
 #[derive(Debug, Clone, Copy)]
 struct RateLimitSetting(Option<RateLimit>);
@@ -149,6 +187,10 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Signs the visitor cookie; generated and stored in the database when unset.
     pub secret_key: Option<Secret>,
+    /// Where mail goes (`None`: logged instead).
+    pub smtp_url: Option<Secret>,
+    /// The sender of hype's mails.
+    pub mail_from: String,
     /// Log every SQL statement (noisy; off by default).
     pub log_sql: bool,
     /// Where cargo-leptos put the built site (`target/site`).
@@ -168,6 +210,14 @@ impl std::fmt::Debug for Config {
             .field("database_url", &crate::redact(&self.database_url))
             .field("addr", &self.addr)
             .field("secret_key", &self.secret_key)
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_ref()
+                    .map(|url| crate::redact(url.expose())),
+            )
+            .field("mail_from", &self.mail_from)
             .field("log_sql", &self.log_sql)
             .field("site_root", &self.site_root)
             .field("output_name", &self.output_name)
@@ -184,6 +234,8 @@ impl Default for Config {
             database_url: "sqlite://hype.db?mode=rwc".into(),
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             secret_key: None,
+            smtp_url: None,
+            mail_from: "hype <noreply@localhost>".into(),
             log_sql: false,
             site_root: "target/site".into(),
             output_name: "hype".into(),
@@ -202,10 +254,15 @@ impl Config {
             None => url::Url::parse(&format!("http://{}", settings.addr))
                 .map_err(|e| anyhow::anyhow!("HYPE_ADDR does not make a URL: {e}"))?,
         };
+        let mail_from = settings
+            .mail_from
+            .unwrap_or_else(|| default_sender(&public_url));
         Ok(Self {
             database_url: settings.database_url,
             addr: settings.addr,
             secret_key: settings.secret_key,
+            smtp_url: settings.smtp_url,
+            mail_from,
             log_sql: settings.log_sql,
             site_root: settings.site_root,
             output_name: settings.output_name,
@@ -228,6 +285,12 @@ impl Config {
                     ..WriterOptions::default()
                 },
                 webhook_allow_private: settings.webhook_allow_private,
+                login: LoginLimits {
+                    concurrent_hashes: usize::try_from(settings.password_hashes)?,
+                    failures_per_account: settings.login_failures_per_account.0,
+                    failures_per_address: settings.login_failures_per_address.0,
+                    signups_per_address: settings.signups_per_address.0,
+                },
             },
         })
     }
@@ -271,6 +334,27 @@ fn public_url(s: &str) -> Result<url::Url, String> {
         .ok_or_else(|| format!("HYPE_PUBLIC_URL={s:?}: expected a URL like https://example.com"))
 }
 
+fn smtp_url(s: &str) -> Result<Secret, String> {
+    match url::Url::parse(s.trim()) {
+        Ok(url) if matches!(url.scheme(), "smtp" | "smtps") && url.host_str().is_some() => {
+            Ok(Secret(s.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "HYPE_SMTP_URL={:?}: expected smtp://host:port, smtp://host?tls=required or \
+             smtps://user:pass@host",
+            crate::redact(s)
+        )),
+    }
+}
+
+/// `hype <noreply@host>` for a public URL whose host is a domain name, else at localhost.
+fn default_sender(public_url: &url::Url) -> String {
+    match public_url.host() {
+        Some(url::Host::Domain(domain)) => format!("hype <noreply@{domain}>"),
+        _ => "hype <noreply@localhost>".to_owned(),
+    }
+}
+
 fn secret_key(s: &str) -> Result<Secret, String> {
     if s.len() < MIN_SECRET_KEY_BYTES {
         return Err(format!(
@@ -286,6 +370,18 @@ fn trusted_proxy(s: &str) -> Option<ipnet::IpNet> {
     s.parse::<ipnet::IpNet>()
         .ok()
         .or_else(|| s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+}
+
+fn allowance(
+    name: &'static str,
+) -> impl Fn(&str) -> Result<AllowanceSetting, String> + Clone + Send + Sync + 'static {
+    move |s: &str| match s.trim() {
+        "off" | "0" => Ok(AllowanceSetting(None)),
+        other => other
+            .parse::<Allowance>()
+            .map(|a| AllowanceSetting(Some(a)))
+            .map_err(|e| format!("{name}={s:?}: {e}")),
+    }
 }
 
 fn rate_limit(s: &str) -> Result<RateLimitSetting, String> {
@@ -322,11 +418,15 @@ mod tests {
             "postgres://hype:hunter2-password@db.internal/hype",
             "--secret-key",
             "a-very-long-secret-key-of-forty-bytes-xx",
+            "--smtp-url",
+            "smtps://mailer:smtp-hunter3@mail.internal",
         ])
         .unwrap();
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2-password"), "{shown}");
         assert!(!shown.contains("a-very-long-secret"), "{shown}");
+        assert!(!shown.contains("smtp-hunter3"), "{shown}");
+        assert!(shown.contains("mail.internal"), "{shown}");
         assert!(shown.contains("db.internal"), "{shown}");
     }
 
@@ -356,6 +456,48 @@ mod tests {
         assert_eq!(config.hype.writer.linger, core.writer.linger);
         assert_eq!(config.database_url, Config::default().database_url);
         assert!(!config.log_sql && !config.leptos_dev);
+        assert_eq!(
+            config.hype.login.concurrent_hashes,
+            core.login.concurrent_hashes
+        );
+        assert_eq!(
+            config.hype.login.failures_per_account,
+            core.login.failures_per_account
+        );
+        assert_eq!(
+            config.hype.login.failures_per_address,
+            core.login.failures_per_address
+        );
+        assert_eq!(
+            config.hype.login.signups_per_address,
+            core.login.signups_per_address
+        );
+    }
+
+    #[test]
+    fn mail_settings_are_checked_and_the_sender_follows_the_public_host() {
+        let config = parse(&["--public-url=https://refer.example.com"]).unwrap();
+        assert_eq!(config.mail_from, "hype <noreply@refer.example.com>");
+        assert!(config.smtp_url.is_none());
+        let error = parse(&["--smtp-url=mail.example.com:25"]).unwrap_err();
+        assert!(error.contains("HYPE_SMTP_URL"), "{error}");
+        let error = parse(&["--mail-from=nobody"]).unwrap_err();
+        assert!(error.contains("HYPE_MAIL_FROM"), "{error}");
+        assert_eq!(parse(&[]).unwrap().mail_from, "hype <noreply@localhost>");
+    }
+
+    #[test]
+    fn throttles_take_a_count_per_period_or_off() {
+        let config = parse(&[
+            "--login-failures-per-account=off",
+            "--signups-per-address=3/1d",
+        ])
+        .unwrap();
+        assert!(config.hype.login.failures_per_account.is_none());
+        assert_eq!(config.hype.login.signups_per_address.unwrap().count, 3);
+        let error = parse(&["--login-failures-per-address=lots"]).unwrap_err();
+        assert!(error.contains("HYPE_LOGIN_FAILURES_PER_ADDRESS"), "{error}");
+        assert!(error.contains("10/15m"), "{error}");
     }
 
     #[test]

@@ -49,8 +49,22 @@ impl Application {
             .context("loading the site's secret key")?;
         let store = sessions::Store::new(&state.db)?;
         sessions::spawn_cleanup(store.clone());
-        hype::outbox::worker::Worker::new(state.db.clone(), config.hype.webhook_allow_private)?
-            .spawn();
+        let mailer = hype::mail::Mailer::new(
+            config.smtp_url.as_ref().map(|url| url.expose()),
+            &config.mail_from,
+        )
+        .map_err(anyhow::Error::msg)?;
+        let site = hype::mail::compose::Site {
+            public_url: config.hype.public_url.clone(),
+            key: state.tokens.clone(),
+        };
+        hype::outbox::worker::Worker::new(
+            state.db.clone(),
+            config.hype.webhook_allow_private,
+            mailer,
+            site,
+        )?
+        .spawn();
         let router = router(state.clone(), store, &config);
         let listener = TcpListener::bind(config.addr)
             .await
@@ -352,6 +366,11 @@ async fn server_fn_errors(
     }
     parts.status =
         StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(seconds) = error.retry_after() {
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 

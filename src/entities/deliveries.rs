@@ -1,4 +1,5 @@
-//! `deliveries`: one row per event and destination (a webhook endpoint), with its attempts.
+//! `deliveries`: one row per event and destination (a webhook endpoint, or a user's mailbox),
+//! with its attempts.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,6 +9,8 @@ pub struct Model {
     pub id: i64,
     pub event_id: Uuid,
     pub endpoint_id: Option<i32>,
+    /// For a mail: the user it goes to (`endpoint_id` is then empty).
+    pub recipient_id: Option<i32>,
     /// The event's subject, copied here so the worker keeps one subject's deliveries in order.
     pub subject: String,
     pub state: DeliveryState,

@@ -14,6 +14,18 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub signup_ip: Option<String>,
     pub last_login_ip: Option<String>,
+    /// When the address in `email` was confirmed (notices go only to confirmed addresses).
+    pub email_confirmed_at: Option<DateTimeUtc>,
+    /// Part of every session's auth hash: bumping it signs out every session not re-signed.
+    pub session_epoch: i32,
+    /// Mail me when someone joins through my link.
+    pub notify_joins: bool,
+    /// Mail me when a referral of mine is confirmed and credited.
+    pub notify_credits: bool,
+    /// (Admins) mail me an hourly digest of referrals waiting for review.
+    pub notify_digest: bool,
+    /// When the account was deleted; its row stays, anonymised, for the totals.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 impl std::fmt::Debug for Model {

@@ -178,6 +178,7 @@ where
         &format!("test:{id}"),
         data,
         &[id],
+        None,
     )
     .await?;
     txn.commit().await?;

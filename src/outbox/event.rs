@@ -17,6 +17,12 @@ pub enum EventType {
     UserCreated,
     /// Sent by an admin's "Send test event" to one endpoint only.
     WebhookTest,
+    /// Mail only: confirm an e-mail address (data: the token's id).
+    EmailConfirmation,
+    /// Mail only: a password-reset link (data: the token's id).
+    PasswordReset,
+    /// Mail only: the hourly digest of referrals waiting for review, to admins.
+    ReviewDigest,
 }
 
 impl EventType {
@@ -42,12 +48,30 @@ impl EventType {
             Self::RewardReversed => "reward.reversed",
             Self::UserCreated => "user.created",
             Self::WebhookTest => "webhook.test",
+            Self::EmailConfirmation => "account.email_confirmation",
+            Self::PasswordReset => "account.password_reset",
+            Self::ReviewDigest => "admin.review_digest",
         }
     }
 
-    /// True when an endpoint whose `events` column is `events` wants this type (empty: all).
+    /// True when an endpoint whose `events` column is `events` wants this type (empty: all
+    /// of [`Self::ALL`]; the mail-only types never go to webhooks).
     pub fn wanted_by(self, events: &str) -> bool {
-        events.trim().is_empty() || events.split(',').any(|e| e.trim() == self.as_str())
+        Self::ALL.contains(&self)
+            && (events.trim().is_empty() || events.split(',').any(|e| e.trim() == self.as_str()))
+    }
+
+    /// The type a stored event names, mail-only types included.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .chain([
+                Self::WebhookTest,
+                Self::EmailConfirmation,
+                Self::PasswordReset,
+                Self::ReviewDigest,
+            ])
+            .find(|t| t.as_str() == s)
     }
 }
 

@@ -9,5 +9,5 @@ mod http;
 pub mod signing;
 pub mod worker;
 
-pub use emit::{emit, emit_referral, emit_user_created};
+pub use emit::{emit, emit_mail, emit_referral, emit_user_created};
 pub use event::{message_id, EventType};

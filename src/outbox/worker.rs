@@ -6,8 +6,10 @@
 use super::event::message_id;
 use super::http::{Outcome, Sender, EXCERPT};
 use crate::entities::deliveries::{self, DeliveryState};
-use crate::entities::{outbox_events, webhook_endpoints};
+use crate::entities::{outbox_events, users, webhook_endpoints};
 use crate::error::Result;
+use crate::mail::compose::{compose, Composed, Site};
+use crate::mail::Mailer;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Alias, Expr, LockBehavior, LockType, Order, Query};
 use sea_orm::{
@@ -15,8 +17,9 @@ use sea_orm::{
 };
 use std::time::Duration;
 
-/// How long the other instances leave a leased delivery alone (longer than any attempt).
-const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// How long the other instances leave a leased delivery alone: longer than any attempt (10 s
+/// for a webhook, 20 s for a mail).
+const LEASE: TimeDelta = TimeDelta::seconds(30);
 /// The wait before each retry: the first within 10 s, then backing off to about a day in all
 /// (27 h 35 min). After the last, the delivery has failed.
 const RETRIES: [TimeDelta; 7] = [
@@ -33,18 +36,30 @@ const DISABLE_AFTER: TimeDelta = TimeDelta::days(5);
 /// Deliveries leased per round.
 const BATCH: u64 = 16;
 
+/// How often an instance checks whether the admins' review digest is due.
+const DIGEST_CHECK: Duration = Duration::from_secs(60);
+
 pub struct Worker {
     db: DatabaseConnection,
     sender: Sender,
+    mailer: Mailer,
+    site: Site,
 }
 
 impl Worker {
-    /// `allow_private`: send to loopback, private and link-local addresses too
-    /// (`HYPE_WEBHOOK_ALLOW_PRIVATE`).
-    pub fn new(db: DatabaseConnection, allow_private: bool) -> Result<Self> {
+    /// `allow_private`: send webhooks to loopback, private and link-local addresses too
+    /// (`HYPE_WEBHOOK_ALLOW_PRIVATE`). Mails go through `mailer`, with links to `site`.
+    pub fn new(
+        db: DatabaseConnection,
+        allow_private: bool,
+        mailer: Mailer,
+        site: Site,
+    ) -> Result<Self> {
         Ok(Self {
             db,
             sender: Sender::new(allow_private)?,
+            mailer,
+            site,
         })
     }
 
@@ -52,7 +67,15 @@ impl Worker {
     /// one a second.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            let mut digest_checked: Option<std::time::Instant> = None;
             loop {
+                if digest_checked.is_none_or(|at| at.elapsed() >= DIGEST_CHECK) {
+                    digest_checked = Some(std::time::Instant::now());
+                    let now = crate::services::now();
+                    if let Err(error) = crate::mail::digest::queue(&self.db, now).await {
+                        tracing::warn!(%error, "queueing the review digest failed");
+                    }
+                }
                 let found = match self.deliver_due(crate::services::now()).await {
                     Ok(found) => found,
                     Err(error) => {
@@ -83,6 +106,9 @@ impl Worker {
     }
 
     async fn attempt(&self, delivery: &deliveries::Model) -> Outcome {
+        if let Some(recipient) = delivery.recipient_id {
+            return self.mail(delivery, recipient).await;
+        }
         let (event, endpoint) = match load(&self.db, delivery).await {
             Ok(Some(found)) => found,
             Ok(None) => return Outcome::failed("The event or its endpoint is gone."),
@@ -99,6 +125,39 @@ impl Worker {
         self.sender
             .send(&endpoint, &message_id(event.id), &body)
             .await
+    }
+}
+
+impl Worker {
+    /// Builds the mail of a delivery from its event, as things stand now, and sends it.
+    async fn mail(&self, delivery: &deliveries::Model, recipient: i32) -> Outcome {
+        match self.compose(delivery, recipient).await {
+            Ok(Composed::Send(mail)) => match self.mailer.send(&mail).await {
+                Ok(answer) => Outcome {
+                    delivered: true,
+                    status: None,
+                    result: answer,
+                },
+                Err(error) => Outcome::failed(error),
+            },
+            Ok(Composed::Skip(why)) => Outcome {
+                delivered: true,
+                status: None,
+                result: format!("Not sent: {why}"),
+            },
+            Err(error) => Outcome::failed(format!("Could not build the mail: {error}")),
+        }
+    }
+
+    async fn compose(&self, delivery: &deliveries::Model, recipient: i32) -> Result<Composed> {
+        let event = outbox_events::Entity::find_by_id(delivery.event_id)
+            .one(&self.db)
+            .await?;
+        let user = users::Entity::find_by_id(recipient).one(&self.db).await?;
+        let Some((event, user)) = event.zip(user) else {
+            return Ok(Composed::Skip("The event or its recipient is gone."));
+        };
+        compose(&self.db, &self.site, &event, &user, crate::services::now()).await
     }
 }
 
@@ -135,7 +194,9 @@ async fn lease(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<delive
         .and_where(Expr::col((d.clone(), D::State)).eq(DeliveryState::Pending))
         .and_where(Expr::col((d.clone(), D::NextAttemptAt)).lte(now))
         .and_where(lease_free(&d))
-        .and_where(Expr::exists(endpoint_enabled))
+        .and_where(
+            Expr::exists(endpoint_enabled).or(Expr::col((d.clone(), D::RecipientId)).is_not_null()),
+        )
         .and_where(Expr::exists(earlier_pending).not())
         .order_by((d.clone(), D::Id), Order::Asc)
         .limit(BATCH)

@@ -1,5 +1,6 @@
 //! The referral core's operations, as free functions taking the connection first.
 //! Multi-step writes take a transaction from their caller or open one themselves.
+pub mod accounts;
 pub mod audit;
 pub mod hit_browser;
 pub mod hits;
@@ -7,6 +8,7 @@ pub mod ledger;
 pub mod link_counts;
 pub mod links;
 pub mod overview;
+pub mod passwords;
 pub mod referrals;
 pub mod running_totals;
 pub mod settings;

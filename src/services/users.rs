@@ -35,7 +35,7 @@ where
             ));
         }
     }
-    let password_hash = hash_password(password.expose().to_owned()).await?;
+    let password_hash = super::passwords::hash(password.expose().to_owned()).await?;
     let now = super::now();
     let user = users::ActiveModel {
         username: Set(username.as_str().to_owned()),
@@ -108,14 +108,9 @@ pub async fn authenticate(
     let user = find_by_username(db, username).await?;
     let hash = match &user {
         Some(user) => user.password_hash.clone(),
-        None => dummy_hash().to_owned(),
+        None => super::passwords::unusable_hash().to_owned(),
     };
-    let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || {
-        password_auth::verify_password(password, &hash).is_ok()
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    let ok = super::passwords::verify(password.to_owned(), hash).await?;
     match user {
         Some(user) if ok => Ok(user),
         _ => Err(Error::BadCredentials),
@@ -221,17 +216,6 @@ where
     Ok(user)
 }
 
-async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
-        .await
-        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
-}
-
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| password_auth::generate_hash("not a real password"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +266,12 @@ mod tests {
             updated_at: now,
             signup_ip: None,
             last_login_ip: None,
+            email_confirmed_at: None,
+            session_epoch: 0,
+            notify_joins: true,
+            notify_credits: true,
+            notify_digest: true,
+            deleted_at: None,
         };
         assert!(!format!("{user:?}").contains("argon2"));
     }

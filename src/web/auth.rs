@@ -11,7 +11,10 @@ pub struct SessionUser {
     pub id: i32,
     pub username: String,
     pub is_admin: bool,
-    password_hash: String,
+    /// What ties a session to the account's credentials: a digest of the password hash and the
+    /// session epoch, so a new password, "sign out everywhere" or deletion ends every session
+    /// not signed in again, and no session stores the hash itself.
+    auth_hash: [u8; 32],
 }
 
 impl std::fmt::Debug for SessionUser {
@@ -27,10 +30,10 @@ impl std::fmt::Debug for SessionUser {
 impl From<users::Model> for SessionUser {
     fn from(user: users::Model) -> Self {
         Self {
+            auth_hash: auth_hash(&user),
             id: user.id,
             username: user.username,
             is_admin: user.is_admin,
-            password_hash: user.password_hash,
         }
     }
 }
@@ -42,10 +45,19 @@ impl AuthUser for SessionUser {
         self.id
     }
 
-    /// Sessions end when the password changes.
+    /// Sessions end when the password or the session epoch changes.
     fn session_auth_hash(&self) -> &[u8] {
-        self.password_hash.as_bytes()
+        &self.auth_hash
     }
+}
+
+fn auth_hash(user: &users::Model) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(user.password_hash.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(user.session_epoch.to_be_bytes());
+    hasher.finalize().into()
 }
 
 #[derive(Clone)]
@@ -81,6 +93,7 @@ impl AuthnBackend for Backend {
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, Error> {
         Ok(services::users::find_by_id(&self.db, *id)
             .await?
+            .filter(|user| user.deleted_at.is_none())
             .map(SessionUser::from))
     }
 }

@@ -13,7 +13,9 @@ pub async fn reject_cross_site(
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    ) {
+    ) || request.uri().path() == "/unsubscribe"
+    {
+        // An unsubscribe link carries its own authority (see `unsubscribe`).
         return next.run(request).await;
     }
     if is_cross_site(&state, request.headers()) {

@@ -7,8 +7,10 @@ pub mod export;
 pub mod follow;
 pub mod layers;
 pub mod link_cache;
+pub mod login_guard;
 pub mod rate_limit;
 pub mod safe_redirect;
+pub mod unsubscribe;
 pub mod visitor;
 
 use crate::config::HypeConfig;
@@ -45,6 +47,10 @@ pub struct Shared {
     pub hits: HitWriter,
     pub links: LinkCache,
     pub limiter: Option<RateLimiter>,
+    /// Makes and checks password-reset, confirmation and unsubscribe links.
+    pub tokens: crate::services::accounts::TokenKey,
+    /// Throttles on failed log-ins and on sign-ups.
+    pub login_guard: login_guard::LoginGuard,
 }
 
 impl HypeState {
@@ -60,6 +66,7 @@ impl HypeState {
             Some(secret) => secret,
             None => crate::services::settings::secret_key(&db).await?,
         };
+        crate::services::passwords::configure(config.login.concurrent_hashes);
         let health = Health::default();
         health.spawn_probe(db.clone());
         Ok(Self(Arc::new(Shared {
@@ -69,7 +76,9 @@ impl HypeState {
             },
             links: LinkCache::new(config.link_cache_ttl),
             limiter: config.ref_rate_limit.map(RateLimiter::new),
+            login_guard: login_guard::LoginGuard::new(&config.login),
             signer: VisitorSigner::new(secret.as_bytes(), &config.cookie_name),
+            tokens: crate::services::accounts::TokenKey::new(secret.as_bytes()),
             db,
             config,
         })))
@@ -89,4 +98,8 @@ pub fn routes() -> Router<HypeState> {
         .route("/ref/{identifier}", get(follow::follow_link))
         .route("/ref/{identifier}/", get(follow::follow_link))
         .route("/admin/hits.csv", get(export::export_hits))
+        .route(
+            "/unsubscribe",
+            get(unsubscribe::show).post(unsubscribe::apply),
+        )
 }

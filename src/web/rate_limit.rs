@@ -84,7 +84,7 @@ fn quota(limit: RateLimit) -> Quota {
 }
 
 /// IPv4 addresses (including IPv4-mapped IPv6 ones) as they are; IPv6 ones by their /64.
-fn key(ip: IpAddr) -> IpAddr {
+pub(crate) fn key(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(v6) => {
             let prefix = u128::from(v6) & !(u128::from(u64::MAX));

@@ -18,10 +18,17 @@ pub async fn signup(
     let username = Username::parse(&username)?;
     let email = Email::parse_optional(email.as_deref())?;
     let password = Password::parse(&password)?;
+    state.login_guard.check_signup(client_addr())?;
     let user =
         hype::services::users::create(&state.db, &username, email.as_ref(), &password, false)
             .await?;
     let user_id = user.id;
+    if let Err(error) =
+        hype::services::accounts::send_confirmation(&state.db, &state.tokens, &user).await
+    {
+        // The account page offers to send the link again.
+        tracing::error!(%error, "queueing the address confirmation of a new user failed");
+    }
     remember_ip(&state, user_id, true).await;
     sign_in(&state, &mut auth, user.into()).await?;
     // Signing in claimed this browser's hits for the new user: now decide who referred them.
@@ -48,14 +55,27 @@ pub async fn login(
     use hype::web::auth::Credentials;
     let state = state()?;
     let mut auth = auth().await?;
-    let user = auth
-        .authenticate(Credentials { username, password })
+    let ip = client_addr();
+    state.login_guard.check_login(&username, ip)?;
+    let user = match auth
+        .authenticate(Credentials {
+            username: username.clone(),
+            password,
+        })
         .await
-        .map_err(|e| {
+    {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            state.login_guard.login_failed(&username, ip);
+            return Err(AppError::BadCredentials);
+        }
+        Err(axum_login::Error::Backend(e)) => return Err(e.into()),
+        Err(e) => {
             tracing::error!(error = %e, "authentication failed to run");
-            AppError::Internal
-        })?
-        .ok_or(AppError::BadCredentials)?;
+            return Err(AppError::Internal);
+        }
+    };
+    state.login_guard.login_succeeded(&username);
     remember_ip(&state, user.id, false).await;
     sign_in(&state, &mut auth, user).await?;
     let target = next
@@ -126,6 +146,11 @@ mod ssr {
         {
             tracing::error!(%error, user_id, "recording the client address failed");
         }
+    }
+
+    /// The client's address, parsed, for the log-in and sign-up throttles.
+    pub fn client_addr() -> Option<std::net::IpAddr> {
+        client_ip()?.parse().ok()
     }
 
     /// Logs `user` in on a fresh session id, then claims this browser's anonymous hits.

@@ -1,5 +1,6 @@
 //! Server functions, one file per area. Each is thin: who is asking, one `hype` service call,
 //! a wire type.
+pub mod account;
 pub mod accounts;
 pub mod admin;
 pub mod links;

@@ -24,7 +24,9 @@ pub fn TopBar() -> impl IntoView {
                                     {admin}
                                     <a href="/links">"My links"</a>
                                     <a href="/rewards">"Rewards"</a>
-                                    <span class="who">{user.username}</span>
+                                    <a class="who" href="/account" title="Your account">
+                                        {user.username}
+                                    </a>
                                     <PostForm action=session.logout class="inline">
                                         <button type="submit" class="button ghost">
                                             "Log out"

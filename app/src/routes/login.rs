@@ -11,11 +11,20 @@ pub fn LoginPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let error = form_error(session.login.value());
     // The page that sent the visitor here to log in, if any: they go back to it afterwards.
-    let next = use_query_map().read_untracked().get("next");
+    let query = use_query_map().read_untracked();
+    let next = query.get("next");
+    let notice = if query.get("reset").is_some() {
+        Some("Your password was changed, and every device was signed out. Log in with the new one.")
+    } else if query.get("deleted").is_some() {
+        Some("Your account was deleted. Thank you for taking part.")
+    } else {
+        None
+    };
     view! {
         <Title text="Log in — hype"/>
         <section class="card narrow">
             <h1>"Log in"</h1>
+            {notice.map(|n| view! { <p class="notice" role="status" data-testid="login-notice">{n}</p> })}
             <PostForm action=session.login>
                 {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <label>
@@ -36,7 +45,11 @@ pub fn LoginPage() -> impl IntoView {
                     "Log in"
                 </button>
             </PostForm>
-            <p class="aside">"New here? " <a href="/signup">"Create an account"</a></p>
+            <p class="aside">
+                <a href="/forgot-password">"Forgot your password?"</a>
+                " · New here? "
+                <a href="/signup">"Create an account"</a>
+            </p>
         </section>
     }
 }

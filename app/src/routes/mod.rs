@@ -22,10 +22,12 @@ macro_rules! lazy_page {
         }
     };
 }
+pub mod account;
 pub mod admin;
 pub mod home;
 pub mod links;
 pub mod login;
 pub mod not_found;
+pub mod password;
 pub mod rewards;
 pub mod signup;

@@ -1,5 +1,5 @@
 //! The operator's command line: `migrate`, `create-user`, `create-link`, `create-webhook`,
-//! with clear errors.
+//! `reset-password`, with clear errors.
 use crate::helpers::*;
 use crate::on_both_databases;
 use std::process::Command;
@@ -90,7 +90,24 @@ async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
     let (ok, out) = hype_server(url, &["create-webhook", "ftp://hooks.example"]);
     assert!(!ok && out.contains("http"), "{out}");
 
+    let (ok, out) = hype_server(url, &["reset-password", "ROOT"]);
+    assert!(ok, "{out}");
+    let link = out.trim_end().lines().last().unwrap_or_default().to_owned();
+    let token = link
+        .strip_prefix("https://refer.example/reset-password?token=")
+        .unwrap_or_else(|| panic!("the link is the last line: {out}"))
+        .to_owned();
+    let (ok, out) = hype_server(url, &["reset-password", "nobody"]);
+    assert!(!ok && out.contains("No user"), "{out}");
+
     let db = hype::db::connect(url, false).await.unwrap();
+    let new_password = hype::types::Password::parse("a new password").unwrap();
+    hype::services::accounts::reset_password(&db, &token, &new_password)
+        .await
+        .expect("the printed link sets a password");
+    hype::services::users::authenticate(&db, "root", "a new password")
+        .await
+        .expect("root logs in with it");
     let root = hype::services::users::find_by_username(&db, "root")
         .await
         .unwrap()

@@ -4,7 +4,6 @@
 use crate::helpers::*;
 use crate::on_both_databases;
 use reqwest::{Client, StatusCode};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,58 +27,6 @@ mod outage {
         if let Some(db) = crate::helpers::Db::postgres() {
             super::a_connection_dropped_while_the_site_is_quiet_costs_no_visit(db).await;
         }
-    }
-}
-
-/// The real binary, killed with SIGKILL when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    async fn start(database_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_hype-server"))
-            .env("DATABASE_URL", database_url)
-            .env("HYPE_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start hype-server");
-        let server = Self {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-        };
-        // Ready when it answers; it migrates first.
-        let client = bare_client();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if client
-                .head(format!("{}/ref/not-a-link", server.address))
-                .send()
-                .await
-                .is_ok()
-            {
-                return server;
-            }
-            assert!(Instant::now() < deadline, "hype-server never answered");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 
@@ -108,7 +55,7 @@ async fn a_killed_server_loses_no_acknowledged_hit(db: Db) {
 
     let mut acknowledged = 0;
     for round in 0..3 {
-        let mut server = Server::start(&database.url).await;
+        let mut server = ServerProcess::start(&database.url, &[]).await;
         let seen = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let mut clients = Vec::new();
@@ -160,7 +107,7 @@ async fn a_killed_server_loses_no_acknowledged_hit(db: Db) {
         assert_eq!(check.try_get_by_index::<String>(0).unwrap(), "ok");
     }
     // It starts again cleanly, and still records.
-    let server = Server::start(&database.url).await;
+    let server = ServerProcess::start(&database.url, &[]).await;
     let before = rows().await;
     let response = bare_client()
         .get(format!("{}/ref/{}", server.address, link.identifier))

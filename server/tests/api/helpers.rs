@@ -9,6 +9,8 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, Response};
 use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait, Statement};
 use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs each named `async fn name(db: Db)` once on SQLite and once on PostgreSQL, on a runtime
 /// with two worker threads like the server's: Leptos 0.8 can stall a streamed SSR page whose
@@ -169,6 +171,19 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut HypeConfig)) -> Tes
     spawn_on(database, hype).await
 }
 
+/// An instance whose whole configuration `adjust` may change (mail settings, say).
+pub async fn spawn_app_config(db: Db, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let database = std::sync::Arc::new(TestDatabase::create(&db).await);
+    let mut config = Config {
+        database_url: database.url.clone(),
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        site_root: test_site().display().to_string(),
+        ..Config::default()
+    };
+    adjust(&mut config);
+    start(database, config).await
+}
+
 /// Another instance of the same site on the same database (as behind a load balancer).
 pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
     spawn_on(app.database.clone(), app.state.config.clone()).await
@@ -192,6 +207,10 @@ pub async fn spawn_at(
         hype,
         ..Config::default()
     };
+    start(database, config).await
+}
+
+async fn start(database: std::sync::Arc<TestDatabase>, config: Config) -> TestApp {
     let app = Application::build(config).await.expect("the app builds");
     let port = app.port();
     let state = app.state().clone();
@@ -450,3 +469,59 @@ pub fn test_site() -> &'static std::path::Path {
 pub const TEST_SCRIPT: &str = "export function hello() { return 'hello'; }\n\
     export function again() { return 'hello again'; }\n\
     export function once_more() { return 'hello once more'; }\n";
+
+/// The real binary, killed with SIGKILL when dropped.
+pub struct ServerProcess {
+    pub address: String,
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Starts `hype-server serve` on `database_url` and a free port, with `env` added, and
+    /// returns once it answers.
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_hype-server"))
+            .env("DATABASE_URL", database_url)
+            .env("HYPE_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "error")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start hype-server");
+        let server = Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        // Ready when it answers; it migrates first.
+        let client = bare_client();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if client
+                .head(format!("{}/ref/not-a-link", server.address))
+                .send()
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "hype-server never answered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

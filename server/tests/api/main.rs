@@ -8,6 +8,7 @@ mod claims;
 mod cli;
 mod faults;
 mod links;
+mod mail;
 mod migrations;
 mod ref_links;
 mod site;

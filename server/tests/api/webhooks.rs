@@ -18,6 +18,15 @@ on_both_databases!(
     admins_manage_endpoints_and_see_deliveries,
 );
 
+mod processes {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_process_killed_mid_delivery_loses_no_event() {
+        if let Some(db) = crate::helpers::Db::postgres() {
+            super::a_process_killed_mid_delivery_loses_no_event(db).await;
+        }
+    }
+}
+
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 struct Received {
@@ -36,10 +45,31 @@ struct Receiver {
     answers: Arc<Mutex<VecDeque<StatusCode>>>,
     received: Arc<Mutex<Vec<Received>>>,
     arrived: Arc<tokio::sync::Notify>,
+    /// Requests wait here for a permit before they are answered (open unless `start_held`).
+    gate: Arc<tokio::sync::Semaphore>,
+    /// The `webhook-id` of every request, as it arrives (before the gate).
+    arrivals: Arc<Mutex<Vec<String>>>,
 }
 
 impl Receiver {
     async fn start(answers: &[StatusCode]) -> Self {
+        Self::start_with(answers, tokio::sync::Semaphore::MAX_PERMITS).await
+    }
+
+    /// A receiver that holds every request unanswered until [`Self::open`].
+    async fn start_held() -> Self {
+        Self::start_with(&[], 0).await
+    }
+
+    fn open(&self) {
+        self.gate.add_permits(1 << 20);
+    }
+
+    fn arrivals(&self) -> Vec<String> {
+        self.arrivals.lock().unwrap().clone()
+    }
+
+    async fn start_with(answers: &[StatusCode], permits: usize) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let receiver = Self {
             url: format!("http://{}/hooks", listener.local_addr().unwrap()),
@@ -47,6 +77,8 @@ impl Receiver {
             answers: Arc::new(Mutex::new(answers.iter().copied().collect())),
             received: Arc::default(),
             arrived: Arc::default(),
+            gate: Arc::new(tokio::sync::Semaphore::new(permits)),
+            arrivals: Arc::default(),
         };
         let state = receiver.clone();
         let router = axum::Router::new().route(
@@ -54,6 +86,14 @@ impl Receiver {
             axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
                 let state = state.clone();
                 async move {
+                    let id = headers
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    state.arrivals.lock().unwrap().push(id);
+                    state.arrived.notify_waiters();
+                    drop(state.gate.acquire().await);
                     let secret = state.secret.lock().unwrap().clone();
                     let verified = standardwebhooks::Webhook::new(&secret)
                         .and_then(|hook| hook.verify(&body, &headers))
@@ -97,7 +137,11 @@ impl Receiver {
 
     /// Waits (up to 30 s) until `done` holds for what arrived, woken by each arrival.
     async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        self.wait_within(Duration::from_secs(30), what, done).await
+    }
+
+    async fn wait_within(&self, within: Duration, what: &str, done: impl Fn(&[Received]) -> bool) {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             // Registered before the check, so an arrival in between is not missed.
             let arrival = self.arrived.notified();
@@ -476,4 +520,151 @@ async fn admins_manage_endpoints_and_see_deliveries(db: Db) {
         .call(&root, "admin/redeliver", &[("id", "999999")])
         .await;
     assert_eq!(response.status(), 404);
+}
+
+/// Two `hype-server` processes on one PostgreSQL; confirmations through both; the receiver
+/// holds every request, one process is killed with SIGKILL while it has deliveries in flight,
+/// and every event still arrives: the other process takes the dead one's leases when they run
+/// out. An event can arrive twice only if it was in flight at the kill.
+async fn a_process_killed_mid_delivery_loses_no_event(db: Db) {
+    let database = TestDatabase::create(&db).await;
+    let core = hype::db::connect(&database.url, false).await.unwrap();
+    let receiver = Receiver::start_held().await;
+    let admin = create_user(&core, "root", true).await;
+    let alice = create_user(&core, "alice", false).await;
+    let endpoint = hype::outbox::endpoints::create(
+        &core,
+        Some(admin.id),
+        &receiver.url,
+        "referral.confirmed,reward.credited",
+    )
+    .await
+    .unwrap();
+    *receiver.secret.lock().unwrap() = endpoint.secret;
+    hype::services::links::create(
+        &core,
+        alice.id,
+        hype::services::links::NewLink {
+            identifier: Some(hype::types::Identifier::parse("alice-link").unwrap()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let env = [("HYPE_WEBHOOK_ALLOW_PRIVATE", "1")];
+    let mut doomed = ServerProcess::start(&database.url, &env).await;
+    let survivor = ServerProcess::start(&database.url, &env).await;
+    let post = |client: &reqwest::Client, base: &str, endpoint: &str, form: Vec<(&str, String)>| {
+        client
+            .post(format!("{base}/api/{endpoint}"))
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    let mut admins = Vec::new();
+    for server in [&doomed, &survivor] {
+        let client = browser();
+        let form = vec![
+            ("username", "root".to_owned()),
+            ("password", PASSWORD.to_owned()),
+        ];
+        let response = post(&client, &server.address, "login", form).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        admins.push((server.address.clone(), client));
+    }
+    const REFERRALS: usize = 20;
+    for n in 0..REFERRALS {
+        let (base, admin) = &admins[n % 2];
+        let visitor = browser();
+        visitor
+            .get(format!("{base}/ref/alice-link"))
+            .send()
+            .await
+            .unwrap();
+        let form = vec![
+            ("username", format!("friend{n}")),
+            ("password", PASSWORD.to_owned()),
+            ("email", String::new()),
+        ];
+        let response = post(&visitor, base, "signup", form).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let user = hype::services::users::find_by_username(&core, &format!("friend{n}"))
+            .await
+            .unwrap()
+            .unwrap();
+        let referral = hype::services::referrals::find_for_referred(&core, user.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let form = vec![
+            ("id", referral.id.to_string()),
+            ("action", "confirm".to_owned()),
+        ];
+        let response = post(admin, base, "admin/decide_referral", form)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // Both processes lease and send; the receiver holds the requests. Kill one mid-delivery.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while receiver.arrivals().len() < 8 {
+        let arrival = receiver.arrived.notified();
+        if receiver.arrivals().len() >= 8 {
+            break;
+        }
+        assert!(
+            tokio::time::timeout_at(deadline, arrival).await.is_ok(),
+            "no deliveries in flight: {:?}",
+            receiver.arrivals()
+        );
+    }
+    doomed.kill();
+    let in_flight: std::collections::HashSet<String> = receiver.arrivals().into_iter().collect();
+    receiver.open();
+
+    let expected: std::collections::HashSet<String> = hype::entities::outbox_events::Entity::find()
+        .all(&core)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.event_type.as_str(),
+                "referral.confirmed" | "reward.credited"
+            )
+        })
+        .map(|e| hype::outbox::message_id(e.id))
+        .collect();
+    assert_eq!(expected.len(), 2 * REFERRALS);
+    // The dead process's leases run out after 30 s; then the survivor sends those too.
+    receiver
+        .wait_within(
+            Duration::from_secs(90),
+            "every event answered 2xx",
+            |received| {
+                let delivered: std::collections::HashSet<&str> = received
+                    .iter()
+                    .filter(|r| r.answered.is_success())
+                    .map(|r| r.id.as_str())
+                    .collect();
+                expected.iter().all(|id| delivered.contains(id.as_str()))
+            },
+        )
+        .await;
+    let received = receiver.received();
+    assert!(
+        received.iter().all(|r| r.verified),
+        "every delivery is signed"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for r in &received {
+        if !seen.insert(r.id.clone()) {
+            assert!(
+                in_flight.contains(&r.id),
+                "{} arrived twice without being in flight at the kill",
+                r.id
+            );
+        }
+    }
+    drop(survivor);
 }
