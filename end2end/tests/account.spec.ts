@@ -92,7 +92,7 @@ test('the account page confirms the address and keeps notice settings', async ({
 
   await page.getByRole('link', { name: username }).click();
   await expect(page).toHaveURL(/\/account$/);
-  await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Your account', exact: true })).toBeVisible();
   await expect(page.getByText('Not confirmed')).toBeVisible();
 
   const mail = await mailTo(request, email, 'Confirm your e-mail address');

@@ -51,7 +51,7 @@ test('an admin confirms a referral and the referrer is credited', async ({ brows
   await admin.getByLabel('Password').fill('admin-password');
   await admin.getByRole('button', { name: 'Log in' }).click();
   await expect(admin).toHaveURL(/\/links$/);
-  await admin.getByRole('link', { name: 'Admin' }).click();
+  await admin.getByRole('link', { name: 'Admin', exact: true }).click();
   await expect(admin.getByText('Top referrers')).toBeVisible();
   await shot(admin, testInfo, 'admin-overview');
 

@@ -94,7 +94,7 @@ test('every page fits a phone and the share link is within reach', async ({ brow
   await visitor.goto('/rewards');
   await fitsTheScreen(visitor, '/rewards');
   await visitor.goto('/account');
-  await expect(visitor.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  await expect(visitor.getByRole('heading', { name: 'Your account', exact: true })).toBeVisible();
   await fitsTheScreen(visitor, '/account');
   await shot(visitor, testInfo, `phone-account-${kind}`);
 

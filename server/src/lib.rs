@@ -339,6 +339,7 @@ async fn server_fn_errors(
         return next.run(request).await;
     }
     let back = plain_form_origin(request.headers());
+    let endpoint = request.uri().path().to_owned();
     let response = next.run(request).await;
     // Leptos sends a plain form back to its Referer whatever the outcome: only the body says
     // whether it failed.
@@ -356,8 +357,10 @@ async fn server_fn_errors(
         return axum::response::Response::from_parts(parts, axum::body::Body::from(bytes));
     };
     if let Some(mut back) = back {
+        // `error_for` names the form that failed, for pages that have several.
         back.query_pairs_mut()
-            .append_pair("error", &error.to_string());
+            .append_pair("error", &error.to_string())
+            .append_pair("error_for", &endpoint);
         let location = match back.query() {
             Some(query) => format!("{}?{query}", back.path()),
             None => back.path().to_owned(),
@@ -396,7 +399,7 @@ fn plain_form_origin(headers: &axum::http::HeaderMap) -> Option<url::Url> {
     }
     let kept: Vec<(String, String)> = referer
         .query_pairs()
-        .filter(|(key, _)| key != "error")
+        .filter(|(key, _)| key != "error" && key != "error_for")
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     referer.set_query(None);

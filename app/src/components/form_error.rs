@@ -18,6 +18,27 @@ where
     })
 }
 
+/// Like [`form_error`], on a page with several forms: a `?error=` is shown only under the form
+/// whose server function (`endpoint`, its URL) it came from.
+pub fn form_error_at<T, S>(value: S, endpoint: &'static str) -> Signal<Option<String>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: 'static,
+{
+    let query = use_query_map();
+    Signal::derive(move || match value.get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(_)) => None,
+        None => {
+            let query = query.read();
+            match query.get("error_for") {
+                Some(from) if from != endpoint => None,
+                _ => query.get("error"),
+            }
+        }
+    })
+}
+
 #[component]
 pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
     move || {

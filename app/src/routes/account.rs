@@ -4,7 +4,7 @@ use crate::api::account::{
     my_account, ChangeEmail, ChangePassword, DeleteAccount, ResendConfirmation, SetNotices,
     SignOutOthers,
 };
-use crate::components::form_error::{form_error, FormError};
+use crate::components::form_error::{form_error_at, FormError};
 use crate::components::notice::ErrorNotice;
 use crate::components::post_form::PostForm;
 use crate::error::AppError;
@@ -52,10 +52,13 @@ fn Account(account: AccountView, done: Memo<Option<String>>) -> impl IntoView {
     let resend = ServerAction::<ResendConfirmation>::new();
     let sign_out = ServerAction::<SignOutOthers>::new();
     let notices = ServerAction::<SetNotices>::new();
-    let password_error = form_error(change_password.value());
-    let email_error = form_error(change_email.value());
+    let password_error = form_error_at(change_password.value(), ChangePassword::url());
+    let email_error = form_error_at(change_email.value(), ChangeEmail::url());
     // The delete form is plain: its error comes back as `?error=`.
-    let delete_error = form_error(Signal::derive(|| None::<Result<(), AppError>>));
+    let delete_error = form_error_at(
+        Signal::derive(|| None::<Result<(), AppError>>),
+        DeleteAccount::url(),
+    );
     let message = move || {
         done.get()
             .as_deref()
@@ -144,7 +147,7 @@ fn Account(account: AccountView, done: Memo<Option<String>>) -> impl IntoView {
                                 "Hourly digest of referrals waiting for review"
                             </label>
                         })}
-                    <p class="aside">"Notices go only to a confirmed address."</p>
+                    <p class="muted small">"Notices go only to a confirmed address."</p>
                     <button type="submit" class="button">"Save notices"</button>
                 </PostForm>
             </section>

@@ -12,12 +12,13 @@ use leptos_router::hooks::use_query_map;
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let error = form_error(action.value());
-    let sent = use_query_map().read_untracked().get("sent").is_some();
+    let query = use_query_map();
+    let sent = Memo::new(move |_| query.read().get("sent").is_some());
     view! {
         <Title text="Forgot your password? — hype"/>
         <section class="card narrow">
             <h1>"Forgot your password?"</h1>
-            {if sent {
+            {move || if sent.get() {
                 view! {
                     <p class="notice" role="status" data-testid="reset-sent">
                         "If that account has an e-mail address, a link to choose a new password \
@@ -94,14 +95,14 @@ pub fn ResetPasswordPage() -> impl IntoView {
 pub fn ConfirmEmailPage() -> impl IntoView {
     let action = ServerAction::<ConfirmEmail>::new();
     let error = form_error(action.value());
-    let query = use_query_map().read_untracked();
-    let done = query.get("done").is_some();
-    let token = query.get("token").unwrap_or_default();
+    let query = use_query_map();
+    let done = Memo::new(move |_| query.read().get("done").is_some());
+    let token = query.read_untracked().get("token").unwrap_or_default();
     view! {
         <Title text="Confirm your e-mail address — hype"/>
         <section class="card narrow">
             <h1>"Confirm your e-mail address"</h1>
-            {if done {
+            {move || if done.get() {
                 view! {
                     <p class="notice" role="status" data-testid="email-confirmed">
                         "Your address is confirmed. Notices about your referrals will reach it."
@@ -112,6 +113,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 }
                     .into_any()
             } else {
+                let token = token.clone();
                 view! {
                     <PostForm action>
                         <input type="hidden" name="token" value=token/>

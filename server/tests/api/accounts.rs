@@ -199,7 +199,7 @@ async fn plain_html_forms_get_redirects_with_their_errors(db: Db) {
     assert_eq!(failed.status(), StatusCode::FOUND);
     assert_eq!(
         location(&failed),
-        "/login?error=Wrong+username+or+password."
+        "/login?error=Wrong+username+or+password.&error_for=%2Fapi%2Flogin"
     );
     let page = app
         .get(&client, &location(&failed))

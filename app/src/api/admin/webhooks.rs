@@ -1,15 +1,17 @@
 //! Webhook endpoints: list them with their recent deliveries, create (the secret is shown
 //! once), enable or disable, delete, send a test event, redeliver. Admins only.
 use crate::error::AppError;
-use crate::models::{DeliveryView, WebhookView, WebhooksView};
+use crate::models::WebhooksView;
 use leptos::prelude::*;
 
 /// Recent deliveries shown per endpoint.
+#[cfg(feature = "ssr")]
 const RECENT: u64 = 10;
 
 #[server(endpoint = "admin/list_webhooks", output = crate::codec::Json)]
 pub async fn list_webhooks() -> Result<WebhooksView, AppError> {
     use super::ssr::*;
+    use crate::models::{DeliveryView, WebhookView};
     use hype::outbox::endpoints;
     let (state, _admin) = admin().await?;
     let mut views = Vec::new();
