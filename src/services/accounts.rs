@@ -391,6 +391,18 @@ where
     Ok(user)
 }
 
+/// Marks the account's current address as confirmed without a link (an operator created the
+/// account with it).
+pub async fn mark_email_confirmed(db: &impl ConnectionTrait, user_id: i32) -> Result<()> {
+    users::Entity::update_many()
+        .col_expr(users::Column::EmailConfirmedAt, Expr::value(super::now()))
+        .filter(users::Column::Id.eq(user_id))
+        .filter(users::Column::Email.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Mails a confirmation link for the account's current address (after sign-up, after a
 /// change, or when asked again). Nothing when there is no address or it is confirmed.
 pub async fn send_confirmation(

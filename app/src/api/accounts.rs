@@ -52,29 +52,22 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use self::ssr::*;
-    use hype::web::auth::Credentials;
+    use hype::web::auth::SessionUser;
     let state = state()?;
     let mut auth = auth().await?;
     let ip = client_addr();
     state.login_guard.check_login(&username, ip)?;
-    let user = match auth
-        .authenticate(Credentials {
-            username: username.clone(),
-            password,
-        })
-        .await
-    {
-        Ok(Some(user)) => user,
-        Ok(None) => {
-            state.login_guard.login_failed(&username, ip);
-            return Err(AppError::BadCredentials);
-        }
-        Err(axum_login::Error::Backend(e)) => return Err(e.into()),
-        Err(e) => {
-            tracing::error!(error = %e, "authentication failed to run");
-            return Err(AppError::Internal);
-        }
-    };
+    // The check is the auth backend's, called directly: a refusal (503) is the caller's answer,
+    // not an error for axum-login to log on every request of a flood.
+    let user: SessionUser =
+        match hype::services::users::authenticate(&state.db, &username, &password).await {
+            Ok(user) => user.into(),
+            Err(hype::Error::BadCredentials) => {
+                state.login_guard.login_failed(&username, ip);
+                return Err(AppError::BadCredentials);
+            }
+            Err(error) => return Err(error.into()),
+        };
     state.login_guard.login_succeeded(&username);
     remember_ip(&state, user.id, false).await;
     sign_in(&state, &mut auth, user).await?;

@@ -113,6 +113,10 @@ async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
         .unwrap()
         .unwrap();
     assert!(root.is_admin);
+    assert!(
+        root.email_confirmed_at.is_some(),
+        "an address given on the command line counts as confirmed"
+    );
     let endpoints = hype::outbox::endpoints::list(&db).await.unwrap();
     assert_eq!(endpoints.len(), 1, "a refused endpoint is not stored");
     assert_eq!(endpoints[0].secret, secret);
