@@ -15,7 +15,8 @@ command -v wrk >/dev/null || need_tools
 [ -n "${NO_BUILD:-}" ] || build_release
 
 bench_db sqlite hype_bench_login
-HYPE_LOGIN_FAILURES_PER_ADDRESS=off serve_on 3392
+# Its log (a 503 is logged per refused log-in) goes to a file, not the terminal.
+HYPE_LOGIN_FAILURES_PER_ADDRESS=off serve_on 3392 "$BENCH_DIR/login-flood-server.log"
 seconds=${duration%s}
 python3 - "$logins" "$seconds" > "$BENCH_DIR/login-flood.txt" <<'PY' &
 import http.client, sys, threading, time, uuid, collections
