@@ -310,3 +310,21 @@ pub struct DeliveryView {
     pub result: String,
     pub created: String,
 }
+
+/// `/admin/api-keys`: the scopes there are and every key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeysView {
+    pub scopes: Vec<String>,
+    pub keys: Vec<ApiKeyView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: i32,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}

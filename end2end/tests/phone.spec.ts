@@ -119,6 +119,7 @@ test('every page fits a phone and the share link is within reach', async ({ brow
     '/admin/users',
     `/admin/users?q=${referrer}`,
     '/admin/webhooks',
+    '/admin/api-keys',
     '/admin/audit',
   ]) {
     await admin.goto(path);

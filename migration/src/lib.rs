@@ -16,6 +16,7 @@ mod m20261204_000012_lean_hit_writes;
 mod m20261205_000013_admin_disabled_links;
 mod m20261206_000014_outbox;
 mod m20261206_000015_accounts_and_mail;
+mod m20261206_000016_api_keys;
 
 pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_admin_disabled_links::Migration),
             Box::new(m20261206_000014_outbox::Migration),
             Box::new(m20261206_000015_accounts_and_mail::Migration),
+            Box::new(m20261206_000016_api_keys::Migration),
         ]
     }
 }

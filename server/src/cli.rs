@@ -61,6 +61,14 @@ enum Command {
         #[arg(long, default_value = "")]
         events: String,
     },
+    /// Create a key for `/api/v1`; the key is printed on the last line, the only time it is
+    /// shown.
+    CreateApiKey {
+        name: String,
+        /// Its scopes, comma-separated (default: every scope).
+        #[arg(long, default_value = "")]
+        scopes: String,
+    },
     /// Print a single-use link that sets a new password for USERNAME within an hour (for
     /// sites without SMTP; it is printed on the last line).
     ResetPassword { username: String },
@@ -181,6 +189,16 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             );
             println!("signing secret (shown only now):");
             println!("{}", endpoint.secret);
+        }
+        Command::CreateApiKey { name, scopes } => {
+            let db = hype::db::connect(&config.database_url, config.log_sql).await?;
+            let (stored, key) = hype::services::api_keys::create(&db, None, &name, &scopes).await?;
+            println!(
+                "created API key {} ({}) with scopes {}",
+                stored.name, stored.prefix, stored.scopes
+            );
+            println!("the key (shown only now):");
+            println!("{key}");
         }
         Command::ResetPassword { username } => {
             let db = hype::db::connect(&config.database_url, config.log_sql).await?;

@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table (module name = table name). Plain data: behaviour
 //! lives in `services`.
 pub mod account_tokens;
+pub mod api_keys;
 pub mod audit_log;
 pub mod deliveries;
 pub mod outbox_events;

@@ -1,6 +1,7 @@
 //! The referral core's operations, as free functions taking the connection first.
 //! Multi-step writes take a transaction from their caller or open one themselves.
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod hit_browser;
 pub mod hits;

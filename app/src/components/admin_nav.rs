@@ -10,6 +10,7 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
         ("/admin/links", "Links"),
         ("/admin/users", "Users"),
         ("/admin/webhooks", "Webhooks"),
+        ("/admin/api-keys", "API keys"),
         ("/admin/audit", "Audit log"),
     ];
     view! {

@@ -67,7 +67,7 @@ async fn stored_strings_are_shown_as_text_never_as_html(db: Db) {
     assert!(!page.contains("<b>bold</b>"));
 }
 
-const ADMIN_ENDPOINTS: [&str; 19] = [
+const ADMIN_ENDPOINTS: [&str; 22] = [
     "overview",
     "list_hits",
     "list_referrals",
@@ -87,6 +87,9 @@ const ADMIN_ENDPOINTS: [&str; 19] = [
     "delete_webhook",
     "send_test_event",
     "redeliver",
+    "list_api_keys",
+    "create_api_key",
+    "revoke_api_key",
 ];
 
 /// Everything an admin function could change, counted.
@@ -121,6 +124,10 @@ async fn snapshot(app: &TestApp) -> Vec<u64> {
             .await
             .unwrap(),
         hype::entities::outbox_events::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        hype::entities::api_keys::Entity::find()
             .count(db)
             .await
             .unwrap(),
@@ -171,6 +178,8 @@ async fn every_admin_function_refuses_visitors_and_non_admins_and_changes_nothin
         ("url", "https://hooks.example/hype"),
         ("events", ""),
         ("enabled", "false"),
+        ("name", "sneaky key"),
+        ("scopes", ""),
     ];
     let mallory = app.signed_in("mallory").await;
     for path in &registered {
@@ -733,6 +742,7 @@ async fn admin_pages_render_for_admins_only(db: Db) {
         ("/admin/links", "Create a link for a user"),
         ("/admin/users", "alice"),
         ("/admin/audit", "No admin actions recorded yet"),
+        ("/admin/api-keys", "No keys yet"),
     ] {
         let page = app.get(&admin, path).await;
         assert_eq!(page.status(), StatusCode::OK, "{path}");

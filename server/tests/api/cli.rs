@@ -1,5 +1,5 @@
 //! The operator's command line: `migrate`, `create-user`, `create-link`, `create-webhook`,
-//! `reset-password`, with clear errors.
+//! `create-api-key`, `reset-password`, with clear errors.
 use crate::helpers::*;
 use crate::on_both_databases;
 use std::process::Command;
@@ -90,6 +90,27 @@ async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
     let (ok, out) = hype_server(url, &["create-webhook", "ftp://hooks.example"]);
     assert!(!ok && out.contains("http"), "{out}");
 
+    let (ok, out) = hype_server(
+        url,
+        &[
+            "create-api-key",
+            "Shop backend",
+            "--scopes",
+            "conversions:write",
+        ],
+    );
+    assert!(ok && out.contains("conversions:write"), "{out}");
+    let api_key = out.trim_end().lines().last().unwrap_or_default().to_owned();
+    assert!(
+        api_key.starts_with("hype_"),
+        "the key is the last line: {out}"
+    );
+    let (ok, out) = hype_server(url, &["create-api-key", "x", "--scopes", "everything"]);
+    assert!(
+        !ok && out.contains("Unknown scope") && out.contains("links:read"),
+        "{out}"
+    );
+
     let (ok, out) = hype_server(url, &["reset-password", "ROOT"]);
     assert!(ok, "{out}");
     let link = out.trim_end().lines().last().unwrap_or_default().to_owned();
@@ -101,6 +122,12 @@ async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
     assert!(!ok && out.contains("No user"), "{out}");
 
     let db = hype::db::connect(url, false).await.unwrap();
+    let key = hype::services::api_keys::authenticate(&db, &api_key)
+        .await
+        .unwrap()
+        .expect("the printed key works");
+    assert_eq!(key.name, "Shop backend");
+    assert_eq!(hype::services::api_keys::list(&db).await.unwrap().len(), 1);
     let new_password = hype::types::Password::parse("a new password").unwrap();
     hype::services::accounts::reset_password(&db, &token, &new_password)
         .await

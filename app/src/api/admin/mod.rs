@@ -1,6 +1,7 @@
 //! The admin dashboard's server functions, one file per page of `routes/admin/`. Every one
 //! checks, inside itself, that the caller is signed in (401) and an admin (403) before it reads
 //! or changes anything.
+pub mod api_keys;
 pub mod audit;
 pub mod hits;
 pub mod links;

@@ -1,4 +1,5 @@
 //! The admin dashboard: one module per page.
+pub mod api_keys;
 pub mod audit;
 pub mod hits;
 pub mod links;
