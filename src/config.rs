@@ -139,6 +139,28 @@ impl Default for LoginLimits {
     }
 }
 
+/// What a conversion reported through the API does to the referee's referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AutoConfirm {
+    /// It is recorded only; an admin decides.
+    #[default]
+    Off,
+    /// The first conversion confirms a pending, unflagged referral.
+    Conversion,
+}
+
+impl std::str::FromStr for AutoConfirm {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" => Ok(Self::Off),
+            "conversion" => Ok(Self::Conversion),
+            other => Err(format!("{other:?}: use off or conversion")),
+        }
+    }
+}
+
 /// Which of a user's claimed hits wins the attribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AttributionModel {
@@ -187,6 +209,8 @@ pub struct HypeConfig {
     /// Let webhooks go to loopback, private and link-local addresses (off: refused).
     pub webhook_allow_private: bool,
     pub login: LoginLimits,
+    /// Whether a conversion confirms the referral (`HYPE_AUTO_CONFIRM`).
+    pub auto_confirm: AutoConfirm,
 }
 
 impl Default for HypeConfig {
@@ -204,6 +228,7 @@ impl Default for HypeConfig {
             writer: WriterOptions::default(),
             webhook_allow_private: false,
             login: LoginLimits::default(),
+            auto_confirm: AutoConfirm::Off,
         }
     }
 }

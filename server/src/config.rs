@@ -110,6 +110,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "HYPE_SIGNUPS_PER_ADDRESS", default_value = "20/1h",
           value_parser = allowance("HYPE_SIGNUPS_PER_ADDRESS"))]
     signups_per_address: AllowanceSetting,
+    /// What a conversion reported through the API does: `off` (recorded; an admin decides) or
+    /// `conversion` (the first confirms a pending, unflagged referral).
+    #[arg(long, global = true, env = "HYPE_AUTO_CONFIRM", default_value = "off",
+          value_parser = named("HYPE_AUTO_CONFIRM", "off or conversion", |s| s.parse::<hype::config::AutoConfirm>().ok()))]
+    auto_confirm: hype::config::AutoConfirm,
     /// The SMTP server mail goes through: smtp://host:port (plain), smtp://host?tls=required
     /// (STARTTLS), smtps://user:pass@host (TLS) [default: none; mails are logged, not sent].
     #[arg(long, global = true, env = "HYPE_SMTP_URL", hide_env_values = true, value_parser = smtp_url)]
@@ -285,6 +290,7 @@ impl Config {
                     ..WriterOptions::default()
                 },
                 webhook_allow_private: settings.webhook_allow_private,
+                auto_confirm: settings.auto_confirm,
                 login: LoginLimits {
                     concurrent_hashes: usize::try_from(settings.password_hashes)?,
                     failures_per_account: settings.login_failures_per_account.0,

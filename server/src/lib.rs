@@ -335,7 +335,9 @@ async fn server_fn_errors(
 ) -> axum::response::Response {
     use axum::http::{header, StatusCode};
     use axum::response::IntoResponse;
-    if !request.uri().path().starts_with("/api/") {
+    // Server functions only: `/api/v1` answers problem+json of its own.
+    let path = request.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
         return next.run(request).await;
     }
     let back = plain_form_origin(request.headers());

@@ -3,6 +3,7 @@
 pub mod account_tokens;
 pub mod api_keys;
 pub mod audit_log;
+pub mod conversions;
 pub mod deliveries;
 pub mod outbox_events;
 pub mod referral_hits;

@@ -83,7 +83,7 @@ pub async fn find_by_username(
         .await?)
 }
 
-async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<users::Model>> {
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<users::Model>> {
     if email.contains('\0') {
         return Ok(None);
     }

@@ -1,5 +1,6 @@
 //! The HTTP side of the core: the `/ref` handler, the `?ref=` and claim layers, the
 //! cross-site request guard, the visitor cookie and the axum-login backend.
+pub mod api;
 pub mod auth;
 pub mod client_ip;
 pub mod csrf;
@@ -102,4 +103,5 @@ pub fn routes() -> Router<HypeState> {
             "/unsubscribe",
             get(unsubscribe::show).post(unsubscribe::apply),
         )
+        .merge(api::routes())
 }

@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod api_v1;
 mod claims;
 mod cli;
 mod faults;

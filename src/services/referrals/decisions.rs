@@ -10,6 +10,39 @@ use crate::outbox::{emit_referral, EventType};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
+/// Who decides: an admin, or the product through an API key (named in the audit log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user: Option<i32>,
+    pub api_key: Option<String>,
+}
+
+impl From<i32> for Actor {
+    fn from(admin_id: i32) -> Self {
+        Self {
+            user: Some(admin_id),
+            api_key: None,
+        }
+    }
+}
+
+impl Actor {
+    pub fn api_key(name: &str) -> Self {
+        Self {
+            user: None,
+            api_key: Some(name.to_owned()),
+        }
+    }
+
+    /// The audit detail, prefixed with the key when the decision came through one.
+    fn detail(&self, detail: String) -> String {
+        match &self.api_key {
+            Some(key) => format!("API key \"{key}\": {detail}"),
+            None => detail,
+        }
+    }
+}
+
 /// What a decision did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -88,13 +121,14 @@ where
 pub async fn confirm<C>(
     db: &C,
     referral_id: i32,
-    admin_id: i32,
+    actor: impl Into<Actor>,
     override_flags: bool,
     reward: i64,
 ) -> Result<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let actor = actor.into();
     let txn = db.begin().await?;
     let now = crate::services::now();
     // The conditional write comes first: it takes SQLite's write lock at once (no lock
@@ -106,7 +140,7 @@ where
             Expr::value(ReferralStatus::Confirmed),
         )
         .col_expr(referrals::Column::DecidedAt, Expr::value(now))
-        .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
+        .col_expr(referrals::Column::DecidedBy, Expr::value(actor.user))
         .filter(referrals::Column::Id.eq(referral_id))
         .filter(
             referrals::Column::Status.is_in([ReferralStatus::Pending, ReferralStatus::Rejected]),
@@ -175,8 +209,15 @@ where
             referral.flags
         )
     };
-    crate::services::audit::record(&txn, admin_id, action, "referrals", referral_id, detail)
-        .await?;
+    crate::services::audit::record(
+        &txn,
+        actor.user,
+        action,
+        "referrals",
+        referral_id,
+        actor.detail(detail),
+    )
+    .await?;
     emit_referral(
         &txn,
         referral_id,

@@ -6,7 +6,7 @@ mod decisions;
 mod listing;
 
 pub use attribution::{attribute_signup, Flag};
-pub use decisions::{confirm, confirm_hit, decide, reject, unconfirm, Decision, Outcome};
+pub use decisions::{confirm, confirm_hit, decide, reject, unconfirm, Actor, Decision, Outcome};
 pub use listing::{find_for_referred, list, ReferralRow};
 
 #[cfg(test)]
