@@ -6,7 +6,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 HYPE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export HYPE_TEST_POSTGRES_URL
 
-.PHONY: run release test test-rust test-e2e test-e2e-release test-login-flood tools e2e-deps lint bench
+.PHONY: run release test test-rust test-e2e test-e2e-release test-api-walkthrough test-login-flood tools e2e-deps lint bench
 
 ## The build tools, installed the first time (cargo-leptos takes ~13 minutes to compile).
 tools:
@@ -38,8 +38,8 @@ target/tools/node_modules/.bin/wasm-opt:
 
 ## Every test: Rust (unit + HTTP on SQLite and PostgreSQL), then Playwright in Chromium on the
 ## debug build and on the split release build (the first release build takes ~15 minutes), then
-## a 3-second log-in flood against that release build (installs wrk if missing).
-test: test-rust test-e2e test-e2e-release test-login-flood
+## the README's API walkthrough and a 3-second log-in flood against that release build.
+test: test-rust test-e2e test-e2e-release test-api-walkthrough test-login-flood
 
 test-rust:
 	cargo test --workspace --locked
@@ -51,6 +51,10 @@ test-e2e: tools e2e-deps
 ## The Playwright suite against the split release build (what `make release` deploys).
 test-e2e-release: release e2e-deps
 	cd end2end && HYPE_E2E_PROFILE=release npx playwright test
+
+## The README's API walkthrough, run as written against the release build.
+test-api-walkthrough: release
+	end2end/api-walkthrough.sh
 
 test-login-flood: release
 	NO_BUILD=1 DURATION=3s RESULTS=target/bench/login-flood.tsv bench/login-flood.sh
