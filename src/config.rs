@@ -131,7 +131,7 @@ impl Default for LoginLimits {
             })
         };
         Self {
-            concurrent_hashes: 2,
+            concurrent_hashes: default_hashes(),
             failures_per_account: allowance(10, 15),
             failures_per_address: allowance(50, 15),
             signups_per_address: allowance(20, 60),
@@ -159,6 +159,14 @@ impl std::str::FromStr for AutoConfirm {
             other => Err(format!("{other:?}: use off or conversion")),
         }
     }
+}
+
+/// Half the cores, at least one: the other half keeps serving `/ref` during a log-in flood.
+pub fn default_hashes() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() / 2)
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// Which of a user's claimed hits wins the attribution.

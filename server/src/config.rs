@@ -92,10 +92,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "HYPE_WEBHOOK_ALLOW_PRIVATE", value_parser = FalseyValueParser::new())]
     webhook_allow_private: bool,
     /// Password hashes (sign-up, log-in, password change) run at once, 1 to 64; more wait up
-    /// to 2 s, then get 503 with Retry-After. Each takes about 19 MiB.
-    #[arg(long, global = true, env = "HYPE_PASSWORD_HASHES", default_value = "2",
+    /// to 2 s, then get 503 with Retry-After. Each takes about 19 MiB and a core [default:
+    /// half the cores, at least 1].
+    #[arg(long, global = true, env = "HYPE_PASSWORD_HASHES",
           value_parser = in_range("HYPE_PASSWORD_HASHES", 1, 64, "hashes"))]
-    password_hashes: u64,
+    password_hashes: Option<u64>,
     /// Failed log-ins allowed per account (`10/15m`: 10 per 15 minutes); more get 429.
     /// `off`: no limit.
     #[arg(long, global = true, env = "HYPE_LOGIN_FAILURES_PER_ACCOUNT", default_value = "10/15m",
@@ -292,7 +293,10 @@ impl Config {
                 webhook_allow_private: settings.webhook_allow_private,
                 auto_confirm: settings.auto_confirm,
                 login: LoginLimits {
-                    concurrent_hashes: usize::try_from(settings.password_hashes)?,
+                    concurrent_hashes: match settings.password_hashes {
+                        Some(n) => usize::try_from(n)?,
+                        None => hype::config::default_hashes(),
+                    },
                     failures_per_account: settings.login_failures_per_account.0,
                     failures_per_address: settings.login_failures_per_address.0,
                     signups_per_address: settings.signups_per_address.0,

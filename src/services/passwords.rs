@@ -9,8 +9,6 @@ use tokio::sync::Semaphore;
 
 /// How long a hash waits for its turn before the request is answered 503.
 pub const WAIT: Duration = Duration::from_secs(2);
-/// Concurrent hashes when [`configure`] was never called.
-const DEFAULT_LIMIT: usize = 2;
 
 static TURNS: OnceLock<Turns> = OnceLock::new();
 
@@ -48,7 +46,7 @@ pub fn configure(limit: usize) {
 }
 
 fn turns() -> &'static Turns {
-    TURNS.get_or_init(|| Turns::new(DEFAULT_LIMIT, WAIT))
+    TURNS.get_or_init(|| Turns::new(crate::config::default_hashes(), WAIT))
 }
 
 /// An argon2id hash of `password`.
