@@ -8,12 +8,12 @@ use crate::error::Error;
 use crate::services::api_keys::{authenticate, scopes_of, Scope};
 use crate::services::conversions::{record, Recorded};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{json, Value};
 
 /// The largest request body accepted.
@@ -22,6 +22,7 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 pub fn routes() -> Router<HypeState> {
     Router::new()
         .route("/api/v1/conversions", post(create_conversion))
+        .route("/api/v1/referrals", get(list_referrals))
         .route("/api/v1/referrals/{id}", get(referral))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -199,6 +200,110 @@ async fn referral(
     match found.await {
         Ok(Some(body)) => axum::Json(body).into_response(),
         Ok(None) => problem(StatusCode::NOT_FOUND, "No such referral."),
+        Err(error) => from_error(error),
+    }
+}
+
+/// The most referrals one page of `GET /api/v1/referrals` holds.
+pub const MAX_PAGE: u64 = 100;
+
+/// `GET /api/v1/referrals` (scope `referrals:read`): oldest first, in keyset pages. Filters:
+/// `status`, `referrer` (a username), `since` (RFC 3339, on creation); `limit` (1 to 100,
+/// default 50) and `cursor` (the `next_cursor` of the page before).
+async fn list_referrals(
+    State(state): State<HypeState>,
+    headers: HeaderMap,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Err(refused) = caller(&state, &headers, Scope::ReferralsRead).await {
+        return refused;
+    }
+    let invalid = |m: &str| problem(StatusCode::UNPROCESSABLE_ENTITY, m);
+    if let Some(unknown) = query.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "status" | "referrer" | "since" | "limit" | "cursor"
+        )
+    }) {
+        return invalid(&format!(
+            "Unknown parameter `{unknown}`: use status, referrer, since, limit or cursor."
+        ));
+    }
+    let limit = match query.get("limit").map(|l| l.parse::<u64>()) {
+        None => 50,
+        Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => n,
+        Some(_) => return invalid("`limit` is a whole number from 1 to 100."),
+    };
+    let cursor = match query.get("cursor").map(|c| c.parse::<i32>()) {
+        None => 0,
+        Some(Ok(n)) if n >= 0 => n,
+        Some(_) => return invalid("`cursor` is the `next_cursor` of the page before."),
+    };
+    let status = match query.get("status").map(String::as_str) {
+        None => None,
+        Some("pending") => Some(referrals::ReferralStatus::Pending),
+        Some("confirmed") => Some(referrals::ReferralStatus::Confirmed),
+        Some("rejected") => Some(referrals::ReferralStatus::Rejected),
+        Some(_) => return invalid("`status` is pending, confirmed or rejected."),
+    };
+    let since = match query
+        .get("since")
+        .map(|s| chrono::DateTime::parse_from_rfc3339(s))
+    {
+        None => None,
+        Some(Ok(at)) => Some(at.with_timezone(&chrono::Utc)),
+        Some(Err(_)) => return invalid("`since` is an RFC 3339 time, as in 2026-12-01T00:00:00Z."),
+    };
+    let page = async {
+        let mut find = referrals::Entity::find()
+            .filter(referrals::Column::Id.gt(cursor))
+            .order_by_asc(referrals::Column::Id)
+            .limit(limit + 1);
+        if let Some(status) = status {
+            find = find.filter(referrals::Column::Status.eq(status));
+        }
+        if let Some(since) = since {
+            find = find.filter(referrals::Column::CreatedAt.gte(since));
+        }
+        if let Some(name) = query.get("referrer") {
+            match crate::services::users::find_by_username(&state.db, name).await? {
+                Some(user) => find = find.filter(referrals::Column::ReferrerUserId.eq(user.id)),
+                None => return Ok((Vec::new(), None, Default::default())),
+            }
+        }
+        let mut rows = find.all(&state.db).await?;
+        let next = (rows.len() as u64 > limit).then(|| {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| r.id.to_string())
+        });
+        let ids = rows
+            .iter()
+            .flat_map(|r| [Some(r.referred_user_id), r.referrer_user_id])
+            .flatten()
+            .collect::<Vec<_>>();
+        let names: std::collections::HashMap<i32, String> = users::Entity::find()
+            .filter(users::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect();
+        Ok::<_, Error>((rows, next.flatten(), names))
+    };
+    match page.await {
+        Ok((rows, next, names)) => axum::Json(json!({
+            "data": rows.iter().map(|r| json!({
+                "id": r.id,
+                "status": r.status.as_str(),
+                "flags": r.flags.split(',').filter(|f| !f.is_empty()).collect::<Vec<_>>(),
+                "referrer": r.referrer_user_id.and_then(|id| names.get(&id)),
+                "referred": names.get(&r.referred_user_id),
+                "created_at": r.created_at,
+                "decided_at": r.decided_at,
+            })).collect::<Vec<_>>(),
+            "next_cursor": next,
+        }))
+        .into_response(),
         Err(error) => from_error(error),
     }
 }

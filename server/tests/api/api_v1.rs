@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 on_both_databases!(
+    referrals_are_listed_in_keyset_pages,
     keys_and_scopes_decide_who_may_call,
     a_conversion_is_recorded_once_per_idempotency_key,
     many_conversions_of_one_referee_confirm_it_once,
@@ -273,4 +274,74 @@ async fn many_conversions_of_one_referee_confirm_it_once(db: Db) {
     assert_eq!(answer["referral"]["status"], "pending");
     assert_eq!(answer["referral"]["flagged"], true);
     assert_eq!(app.balance(carol.id).await, 0);
+}
+
+async fn referrals_are_listed_in_keyset_pages(db: Db) {
+    let app = spawn_app(db).await;
+    let alice = app.user("alice").await;
+    let carol = app.user("carol").await;
+    let mut alices = Vec::new();
+    for n in 0..5 {
+        alices.push(
+            app.referral(alice.id, "alice-link", &format!("friend{n}"))
+                .await
+                .id,
+        );
+    }
+    app.referral(carol.id, "carol-link", "dave").await;
+    let reader = key(&app, "referrals:read").await;
+    let get = |query: String| {
+        let reader = reader.clone();
+        let url = app.url(&format!("/api/v1/referrals{query}"));
+        async move {
+            let response = bare_client()
+                .get(url)
+                .bearer_auth(reader)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = get(format!("?referrer=alice&limit=2{cursor}")).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let data = page["data"].as_array().unwrap();
+        assert!(data.len() <= 2);
+        seen.extend(data.iter().map(|r| r["id"].as_i64().unwrap() as i32));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, alices, "every referral of alice once, oldest first");
+    let (_, all) = get(String::new()).await;
+    assert_eq!(all["data"].as_array().unwrap().len(), 6);
+    assert!(all["next_cursor"].is_null());
+    let (_, none) = get("?status=confirmed".into()).await;
+    assert!(none["data"].as_array().unwrap().is_empty());
+    let (_, later) = get("?since=2999-01-01T00:00:00Z".into()).await;
+    assert!(later["data"].as_array().unwrap().is_empty());
+    for bad in [
+        "?limit=0",
+        "?limit=101",
+        "?status=maybe",
+        "?since=yesterday",
+        "?cursor=x",
+        "?sort=id",
+    ] {
+        let (status, problem) = get(bad.into()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(problem["detail"].as_str().is_some(), "{bad}: {problem}");
+    }
+    let writer = key(&app, "conversions:write").await;
+    let refused = bare_client()
+        .get(app.url("/api/v1/referrals"))
+        .bearer_auth(writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
