@@ -275,7 +275,8 @@ fn page(intro: &str, body: &str, (action, url): (&str, &str), after: &str) -> St
     )
 }
 
-fn escape(text: &str) -> String {
+/// `text` safe inside HTML text and attribute values.
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -74,14 +74,6 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    /// A mailer that only logs.
-    pub fn log_only(from: Mailbox) -> Self {
-        Self {
-            transport: None,
-            from,
-        }
-    }
-
     /// Sends `mail`. `Ok` holds the server's answer (or "logged"); `Err` says why it failed.
     pub async fn send(&self, mail: &Mail) -> Result<String, String> {
         let Some(transport) = &self.transport else {

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use hmac::{Hmac, Mac};
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -77,11 +77,7 @@ impl TokenKey {
 }
 
 fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.trim().as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    super::sha256_hex(token.trim())
 }
 
 /// The notices a user can choose.
@@ -173,6 +169,25 @@ async fn issue(
     Ok((row, token))
 }
 
+/// Issues a token and queues the mail that carries its link (built by the worker).
+async fn mail_token(
+    db: &impl ConnectionTrait,
+    key: &TokenKey,
+    user_id: i32,
+    purpose: Purpose,
+    email: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (token, _) = issue(db, key, user_id, purpose, email, now).await?;
+    let event = match purpose {
+        Purpose::Reset => EventType::PasswordReset,
+        Purpose::Confirm => EventType::EmailConfirmation,
+    };
+    let data = serde_json::json!({"token_id": token.id});
+    emit_mail(db, event, &format!("user:{user_id}"), data, user_id).await?;
+    Ok(())
+}
+
 /// The token row of a mail, if it can still be used: the worker sends nothing for a link that
 /// was superseded, used or has expired.
 pub async fn live_token(
@@ -229,20 +244,12 @@ async fn redeem(
 
 /// A live account whose username or e-mail address is `login`, ignoring case.
 async fn find_by_login(db: &impl ConnectionTrait, login: &str) -> Result<Option<users::Model>> {
-    let login = login.trim().to_lowercase();
-    if login.is_empty() || login.contains('\0') {
-        return Ok(None);
-    }
-    let column = if login.contains('@') {
-        users::Column::Email
+    let found = if login.contains('@') {
+        super::users::find_by_email(db, login).await?
     } else {
-        users::Column::Username
+        super::users::find_by_username(db, login).await?
     };
-    Ok(users::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(column))).eq(login))
-        .filter(users::Column::DeletedAt.is_null())
-        .one(db)
-        .await?)
+    Ok(found.filter(|user| user.deleted_at.is_none()))
 }
 
 /// `/forgot-password`: when `login` names an account with an e-mail address, mails it a reset
@@ -269,15 +276,7 @@ where
     }
     // Every transaction here writes first (see `redeem`).
     let txn = db.begin().await?;
-    let (token, _) = issue(&txn, key, user.id, Purpose::Reset, None, now).await?;
-    emit_mail(
-        &txn,
-        EventType::PasswordReset,
-        &format!("user:{}", user.id),
-        serde_json::json!({"token_id": token.id}),
-        user.id,
-    )
-    .await?;
+    mail_token(&txn, key, user.id, Purpose::Reset, None, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -416,7 +415,7 @@ pub async fn send_confirmation(
     if user.email_confirmed_at.is_some() {
         return Ok(());
     }
-    let (token, _) = issue(
+    mail_token(
         db,
         key,
         user.id,
@@ -424,16 +423,7 @@ pub async fn send_confirmation(
         Some(email),
         super::now(),
     )
-    .await?;
-    emit_mail(
-        db,
-        EventType::EmailConfirmation,
-        &format!("user:{}", user.id),
-        serde_json::json!({"token_id": token.id}),
-        user.id,
-    )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Checks the current password of a live account.

@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 
 /// What every key starts with, so a leaked one is recognisable (and findable by scanners).
 pub const KEY_PREFIX: &str = "hype_";
@@ -94,10 +93,7 @@ pub fn scopes_of(key: &api_keys::Model) -> Vec<Scope> {
 }
 
 fn hash(key: &str) -> String {
-    Sha256::digest(key.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::sha256_hex(key.trim())
 }
 
 /// Creates a key; returns it stored and, once only, the key itself.
@@ -119,7 +115,7 @@ where
     let scopes = parse_scopes(scopes)?;
     let mut secret = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut secret);
-    let secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = super::hex(&secret);
     let key = format!("{KEY_PREFIX}{secret}");
     let prefix: String = key.chars().take(KEY_PREFIX.len() + 8).collect();
     let txn = db.begin().await?;

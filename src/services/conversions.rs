@@ -12,7 +12,6 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 /// Who converted: exactly one of the fields.
 #[derive(Debug, Deserialize)]
@@ -72,7 +71,7 @@ where
         ));
     }
     // serde_json's maps are sorted: the same JSON hashes the same whatever its key order.
-    let request_hash = hex(&Sha256::digest(body.to_string().as_bytes()));
+    let request_hash = super::sha256_hex(&body.to_string());
     if let Some(earlier) = stored(db, key.id, idempotency_key).await? {
         return replay(earlier, &request_hash);
     }
@@ -259,8 +258,4 @@ async fn find_customer(db: &impl ConnectionTrait, customer: &Customer) -> Result
     found.filter(|u| u.deleted_at.is_none()).ok_or_else(|| {
         Error::invalid("No user is that customer: check the username or e-mail address.")
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -16,6 +16,17 @@ pub mod running_totals;
 pub mod settings;
 pub mod users;
 
+/// Lower-case hexadecimal: the form of every stored digest and generated secret.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of `text`, in [`hex`].
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(text.as_bytes()))
+}
+
 /// The current time, truncated to microseconds so it round-trips identically through
 /// SQLite's text and PostgreSQL's `timestamptz`.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

@@ -16,7 +16,7 @@ pub async fn secret_key(db: &impl ConnectionTrait) -> Result<String> {
         use rand::RngCore;
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        super::hex(&bytes)
     };
     settings::Entity::insert(settings::ActiveModel {
         key: Set(SECRET_KEY.into()),

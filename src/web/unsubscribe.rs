@@ -3,6 +3,7 @@
 //! a mail client's one-click unsubscribe does (RFC 8058). The token in the link is the
 //! authority, so the cross-site guard lets this path through.
 use super::HypeState;
+use crate::mail::compose::escape;
 use crate::services::accounts::{self, Notice};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -92,14 +93,11 @@ fn page(status: StatusCode, message: &str, confirm: Option<&str>) -> Response {
         .map(|action| {
             format!(
                 "<form method=\"post\" action=\"{}\"><button type=\"submit\">Unsubscribe</button></form>",
-                action.replace('&', "&amp;").replace('"', "&quot;")
+                escape(action)
             )
         })
         .unwrap_or_default();
-    let message = message
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let message = escape(message);
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
