@@ -6,7 +6,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 HYPE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export HYPE_TEST_POSTGRES_URL
 
-.PHONY: run release test test-rust test-e2e test-e2e-release test-api-walkthrough test-login-flood tools e2e-deps lint bench
+.PHONY: run release test test-rust test-e2e test-e2e-release test-api-walkthrough test-api-fuzz test-login-flood tools e2e-deps lint bench
 
 ## The build tools, installed the first time (cargo-leptos takes ~13 minutes to compile).
 tools:
@@ -38,8 +38,9 @@ target/tools/node_modules/.bin/wasm-opt:
 
 ## Every test: Rust (unit + HTTP on SQLite and PostgreSQL), then Playwright in Chromium on the
 ## debug build and on the split release build (the first release build takes ~15 minutes), then
-## the README's API walkthrough and a 6-second log-in flood against that release build.
-test: test-rust test-e2e test-e2e-release test-api-walkthrough test-login-flood
+## the README's API walkthrough, two minutes of schemathesis on the API (PyPI, in a virtualenv
+## under target/tools) and a 6-second log-in flood against that release build.
+test: test-rust test-e2e test-e2e-release test-api-walkthrough test-api-fuzz test-login-flood
 
 test-rust:
 	cargo test --workspace --locked
@@ -55,6 +56,10 @@ test-e2e-release: release e2e-deps
 ## The README's API walkthrough, run as written against the release build.
 test-api-walkthrough: release
 	end2end/api-walkthrough.sh
+
+## Property-based requests from the OpenAPI document: no 5xx, no answer outside its schemas.
+test-api-fuzz: release
+	end2end/api-fuzz.sh
 
 test-login-flood: release
 	NO_BUILD=1 DURATION=6s RESULTS=target/bench/login-flood.tsv bench/login-flood.sh

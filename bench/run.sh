@@ -11,6 +11,7 @@ bench/pages.sh
 DATABASE_URL="${PG_ADMIN_URL%/*}/hype_bench_pages" bench/pages.sh
 bench/faults.sh
 bench/login-flood.sh
+bench/conversions.sh
 table=$(
   echo "| figure | target | measured | result |"
   echo "| --- | --- | --- | --- |"

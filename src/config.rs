@@ -108,6 +108,70 @@ impl std::str::FromStr for Allowance {
     }
 }
 
+/// A host of the product that `/ref` may redirect to: `shop.example.com` (https only, the
+/// default port), `https://shop.example.com:8443`, or `http://localhost:8080` (http allowed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectHost {
+    pub host: String,
+    pub port: Option<u16>,
+    /// The entry said `http://`: plain http is allowed too.
+    pub http: bool,
+}
+
+impl RedirectHost {
+    /// The entry as an operator would write it: `https://host`, `http://host:port`.
+    pub fn origin(&self) -> String {
+        let scheme = if self.http { "http" } else { "https" };
+        match self.port {
+            Some(port) => format!("{scheme}://{}:{port}", self.host),
+            None => format!("{scheme}://{}", self.host),
+        }
+    }
+
+    /// Whether `url` is on this host, by a scheme the entry allows. No user or password.
+    pub fn allows(&self, url: &Url) -> bool {
+        let scheme_ok = match url.scheme() {
+            "https" => true,
+            "http" => self.http,
+            _ => false,
+        };
+        scheme_ok
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.host_str() == Some(self.host.as_str())
+            && url.port() == self.port
+    }
+}
+
+impl std::str::FromStr for RedirectHost {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let entry = s.trim();
+        let message = || {
+            format!(
+                "{entry:?}: a host name such as shop.example.com, or http://host:port to allow \
+                 plain http"
+            )
+        };
+        let (http, rest) = if let Some(rest) = entry.strip_prefix("http://") {
+            (true, rest)
+        } else {
+            (false, entry.strip_prefix("https://").unwrap_or(entry))
+        };
+        if rest.is_empty() || rest.contains(['/', '?', '#', '@', '*']) {
+            return Err(message());
+        }
+        let url = Url::parse(&format!("https://{rest}/")).map_err(|_| message())?;
+        let host = url.host_str().ok_or_else(message)?.to_owned();
+        Ok(Self {
+            host,
+            port: url.port(),
+            http,
+        })
+    }
+}
+
 /// Limits on log-ins and sign-ups (see `web::login_guard`).
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
@@ -219,6 +283,14 @@ pub struct HypeConfig {
     pub login: LoginLimits,
     /// Whether a conversion confirms the referral (`HYPE_AUTO_CONFIRM`).
     pub auto_confirm: AutoConfirm,
+    /// Hosts of the product that `/ref` may send visitors to (`HYPE_ALLOWED_REDIRECT_HOSTS`);
+    /// empty: same-site paths only.
+    pub allowed_redirect_hosts: Vec<RedirectHost>,
+    /// Requests each API key may make (`HYPE_API_REQUESTS_PER_KEY`); `None`: no limit.
+    pub api_requests_per_key: Option<Allowance>,
+    /// Origins whose pages may call `/api/v1` from a browser (`HYPE_API_CORS_ORIGINS`);
+    /// empty: no CORS headers at all.
+    pub api_cors_origins: Vec<String>,
 }
 
 impl Default for HypeConfig {
@@ -237,6 +309,12 @@ impl Default for HypeConfig {
             webhook_allow_private: false,
             login: LoginLimits::default(),
             auto_confirm: AutoConfirm::Off,
+            allowed_redirect_hosts: Vec::new(),
+            api_requests_per_key: Some(Allowance {
+                count: 6000,
+                period: Duration::from_secs(60),
+            }),
+            api_cors_origins: Vec::new(),
         }
     }
 }
@@ -253,6 +331,18 @@ impl HypeConfig {
 
     pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
         self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+
+    /// `raw` as a URL `/ref` may send visitors to: absolute, on an allowed host.
+    pub fn allowed_external(&self, raw: &str) -> Option<Url> {
+        if self.allowed_redirect_hosts.is_empty() {
+            return None;
+        }
+        let url = Url::parse(raw.trim()).ok()?;
+        self.allowed_redirect_hosts
+            .iter()
+            .any(|host| host.allows(&url))
+            .then_some(url)
     }
 
     /// The full shareable URL of a link.

@@ -37,6 +37,8 @@ pub struct LinkView {
     pub confirmed: i64,
     /// `YYYY-MM-DD`, UTC.
     pub created: String,
+    /// Where the link sends visitors without a `next` (a page of the product).
+    pub destination: Option<String>,
 }
 
 /// Declares [`HitQuery`] from one list of its URL keys, each a field of the same name, so that
@@ -199,6 +201,8 @@ pub struct ReferralView {
     pub created: String,
     pub decided: Option<String>,
     pub decided_by: Option<String>,
+    /// "2 (latest: purchase)", or empty without conversions.
+    pub conversions: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,6 +278,11 @@ impl From<hype::services::referrals::ReferralRow> for ReferralView {
             created: r.created_at.format("%Y-%m-%d %H:%M").to_string(),
             decided: r.decided_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
             decided_by: r.decided_by,
+            conversions: match (r.conversions, r.last_conversion) {
+                (0, _) => String::new(),
+                (n, Some(event)) => format!("{n} (latest: {event})"),
+                (n, None) => n.to_string(),
+            },
         }
     }
 }

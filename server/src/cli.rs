@@ -170,6 +170,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                     identifier,
                     label,
                     disabled,
+                    ..Default::default()
                 },
             )
             .await?;

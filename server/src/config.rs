@@ -116,6 +116,22 @@ pub struct Settings {
     #[arg(long, global = true, env = "HYPE_AUTO_CONFIRM", default_value = "off",
           value_parser = named("HYPE_AUTO_CONFIRM", "off or conversion", |s| s.parse::<hype::config::AutoConfirm>().ok()))]
     auto_confirm: hype::config::AutoConfirm,
+    /// Hosts of the product that links may send visitors to, comma-separated exact names
+    /// (https only; `http://host:port` allows plain http). `/ref` then adds `hype_click`.
+    #[arg(long, global = true, env = "HYPE_ALLOWED_REDIRECT_HOSTS", value_delimiter = ',',
+          value_parser = named("HYPE_ALLOWED_REDIRECT_HOSTS", "host names such as shop.example.com, comma-separated",
+              |s| s.parse::<hype::config::RedirectHost>().ok()))]
+    allowed_redirect_hosts: Vec<hype::config::RedirectHost>,
+    /// Requests allowed per API key (`6000/1m`); more get 429 with Retry-After. `off`: no
+    /// limit.
+    #[arg(long, global = true, env = "HYPE_API_REQUESTS_PER_KEY", default_value = "6000/1m",
+          value_parser = allowance("HYPE_API_REQUESTS_PER_KEY"))]
+    api_requests_per_key: AllowanceSetting,
+    /// Origins whose web pages may call /api/v1 (CORS), comma-separated, as in
+    /// https://app.example.com [default: none, no CORS headers].
+    #[arg(long, global = true, env = "HYPE_API_CORS_ORIGINS", value_delimiter = ',',
+          value_parser = named("HYPE_API_CORS_ORIGINS", "origins such as https://app.example.com, comma-separated", cors_origin))]
+    api_cors_origins: Vec<String>,
     /// The SMTP server mail goes through: smtp://host:port (plain), smtp://host?tls=required
     /// (STARTTLS), smtps://user:pass@host (TLS) [default: none; mails are logged, not sent].
     #[arg(long, global = true, env = "HYPE_SMTP_URL", hide_env_values = true, value_parser = smtp_url)]
@@ -292,6 +308,9 @@ impl Config {
                 },
                 webhook_allow_private: settings.webhook_allow_private,
                 auto_confirm: settings.auto_confirm,
+                allowed_redirect_hosts: settings.allowed_redirect_hosts,
+                api_requests_per_key: settings.api_requests_per_key.0,
+                api_cors_origins: settings.api_cors_origins,
                 login: LoginLimits {
                     concurrent_hashes: match settings.password_hashes {
                         Some(n) => usize::try_from(n)?,
@@ -374,6 +393,14 @@ fn secret_key(s: &str) -> Result<Secret, String> {
         ));
     }
     Ok(Secret(s.to_owned()))
+}
+
+/// An origin: a scheme, a host and a port, nothing else (`https://app.example.com`).
+fn cors_origin(s: &str) -> Option<String> {
+    let url = url::Url::parse(s.trim()).ok()?;
+    let origin = url.origin().ascii_serialization();
+    (matches!(url.scheme(), "http" | "https") && origin == s.trim().trim_end_matches('/'))
+        .then_some(origin)
 }
 
 fn trusted_proxy(s: &str) -> Option<ipnet::IpNet> {

@@ -136,7 +136,7 @@ pub fn router(state: HypeState, store: sessions::Store, config: &Config) -> Rout
         .with_state(leptos_options);
 
     pages
-        .merge(hype::web::routes().with_state(state.clone()))
+        .merge(hype::web::routes(&state).with_state(state.clone()))
         .layer(from_fn_with_state(
             state.clone(),
             layers::ref_param_redirect,

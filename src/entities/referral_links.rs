@@ -12,6 +12,8 @@ pub struct Model {
     pub disabled: bool,
     /// Disabled by an admin: only an admin can enable it again.
     pub disabled_by_admin: bool,
+    /// Where `/ref` sends a visitor who brings no `next` (a URL on an allowed host).
+    pub destination: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -26,6 +26,8 @@ pub struct Model {
     pub notify_digest: bool,
     /// When the account was deleted; its row stays, anonymised, for the totals.
     pub deleted_at: Option<DateTimeUtc>,
+    /// The product's id for this user, when the product created them through the API.
+    pub external_id: Option<String>,
 }
 
 impl std::fmt::Debug for Model {

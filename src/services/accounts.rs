@@ -31,7 +31,7 @@ pub const CONFIRM_TTL: TimeDelta = TimeDelta::days(3);
 /// a way to flood someone's mailbox.
 const RESET_MAIL_GAP: TimeDelta = TimeDelta::minutes(1);
 /// What a deleted account's password hash becomes: no password verifies against it.
-const NO_PASSWORD: &str = "!";
+pub(crate) const NO_PASSWORD: &str = "!";
 
 /// The key account tokens and unsubscribe links are made with.
 #[derive(Clone)]
@@ -604,6 +604,7 @@ where
             users::Column::SessionEpoch,
             Expr::col(users::Column::SessionEpoch).add(1),
         )
+        .col_expr(users::Column::ExternalId, Expr::value(None::<String>))
         .col_expr(users::Column::DeletedAt, Expr::value(now))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::Id.eq(user_id))

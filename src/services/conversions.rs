@@ -3,18 +3,19 @@
 //! body gets the same answer (200); another body under the same key is refused. With
 //! `HYPE_AUTO_CONFIRM=conversion` the first conversion of a referee confirms their pending,
 //! unflagged referral (one confirmation and one credit however many arrive at once).
-use crate::config::AutoConfirm;
+use crate::config::{AutoConfirm, HypeConfig};
 use crate::entities::{api_keys, conversions, referrals, users};
 use crate::error::{Error, Result};
 use crate::services::referrals::{Actor, Outcome};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-/// Who converted: exactly one of the fields.
-#[derive(Debug, Deserialize)]
+/// Who converted: exactly one of `username`, `email`, `external_id` and `click_id`, or
+/// `click_id` with `external_id` (a customer who never signed up on hype).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     pub username: Option<String>,
@@ -24,25 +25,62 @@ pub struct Customer {
 }
 
 /// The body of `POST /api/v1/conversions`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConversion {
     pub customer: Customer,
     /// What happened, as the product calls it: `purchase`, `subscription.started`.
+    #[schema(pattern = r"^[A-Za-z0-9_.:-]{1,64}$", example = "purchase")]
     pub event: String,
     /// In the currency's minor unit (4900 = 49.00).
+    #[schema(minimum = 0, example = 4900)]
     pub amount: Option<i64>,
     /// ISO 4217, three capital letters.
+    #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
     pub currency: Option<String>,
     /// When it happened (RFC 3339); default: now.
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
+/// The answer to `POST /api/v1/conversions`, stored and replayed for a retry.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConversionAnswer {
+    pub conversion: RecordedConversion,
+    /// The customer's referral, if they have one.
+    pub referral: Option<TouchedReferral>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RecordedConversion {
+    pub id: i64,
+    pub event: String,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub customer: CustomerName,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CustomerName {
+    pub username: String,
+    pub external_id: Option<String>,
+}
+
+/// The referral a conversion touched.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TouchedReferral {
+    pub id: i32,
+    /// `pending`, `confirmed` or `rejected`.
+    pub status: String,
+    pub flagged: bool,
+    pub confirmed_by_this_conversion: bool,
+}
+
 /// The answer: `Created` the first time (201), `Replayed` for a retry (200).
 #[derive(Debug)]
 pub enum Recorded {
-    Created(Value),
-    Replayed(Value),
+    Created(ConversionAnswer),
+    Replayed(ConversionAnswer),
 }
 
 /// Records a conversion under `idempotency_key` for `key` (see the module).
@@ -51,11 +89,10 @@ pub enum Recorded {
 /// with another body; nothing is written then.
 pub async fn record<C>(
     db: &C,
+    config: &HypeConfig,
     key: &api_keys::Model,
     idempotency_key: &str,
     body: &Value,
-    auto_confirm: AutoConfirm,
-    reward: i64,
 ) -> Result<Recorded>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -78,7 +115,7 @@ where
     let conversion: NewConversion = serde_json::from_value(body.clone())
         .map_err(|e| Error::invalid(format!("The body is not a conversion: {e}.")))?;
     validate(&conversion)?;
-    let customer = find_customer(db, &conversion.customer).await?;
+    let customer = find_customer(db, config, &conversion.customer).await?;
     let now = super::now();
     let occurred_at = conversion.occurred_at.unwrap_or(now);
 
@@ -133,13 +170,13 @@ where
         let confirmable = referral.status == referrals::ReferralStatus::Pending
             && referral.flags.is_empty()
             && referral.referrer_user_id.is_some();
-        if auto_confirm == AutoConfirm::Conversion && confirmable {
+        if config.auto_confirm == AutoConfirm::Conversion && confirmable {
             let outcome = super::referrals::confirm(
                 &txn,
                 referral.id,
                 Actor::api_key(&key.name),
                 false,
-                reward,
+                config.reward_points,
             )
             .await?;
             confirmed_now = matches!(outcome, Outcome::Changed);
@@ -149,27 +186,29 @@ where
         Some(r) => referrals::Entity::find_by_id(r.id).one(&txn).await?,
         None => None,
     };
-    let response = json!({
-        "conversion": {
-            "id": row.id,
-            "event": row.event,
-            "amount": row.amount,
-            "currency": row.currency,
-            "occurred_at": row.occurred_at,
-            "customer": {"username": customer.username},
+    let response = ConversionAnswer {
+        conversion: RecordedConversion {
+            id: row.id,
+            event: row.event,
+            amount: row.amount,
+            currency: row.currency,
+            occurred_at: row.occurred_at,
+            customer: CustomerName {
+                username: customer.username,
+                external_id: customer.external_id,
+            },
         },
-        "referral": referral.map(|r| json!({
-            "id": r.id,
-            "status": r.status.as_str(),
-            "flagged": !r.flags.is_empty(),
-            "confirmed_by_this_conversion": confirmed_now,
-        })),
-    });
+        referral: referral.map(|r| TouchedReferral {
+            id: r.id,
+            status: r.status.as_str().to_owned(),
+            flagged: !r.flags.is_empty(),
+            confirmed_by_this_conversion: confirmed_now,
+        }),
+    };
+    let stored_answer = serde_json::to_string(&response)
+        .map_err(|e| Error::Internal(format!("a conversion answer did not serialise: {e}")))?;
     conversions::Entity::update_many()
-        .col_expr(
-            conversions::Column::Response,
-            Expr::value(response.to_string()),
-        )
+        .col_expr(conversions::Column::Response, Expr::value(stored_answer))
         .filter(conversions::Column::Id.eq(row.id))
         .exec(&txn)
         .await?;
@@ -228,11 +267,14 @@ fn validate(conversion: &NewConversion) -> Result<()> {
     Ok(())
 }
 
-async fn find_customer(db: &impl ConnectionTrait, customer: &Customer) -> Result<users::Model> {
+async fn find_customer<C>(db: &C, config: &HypeConfig, customer: &Customer) -> Result<users::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let named = [
         customer.username.is_some(),
         customer.email.is_some(),
-        customer.external_id.is_some(),
+        customer.external_id.is_some() && customer.click_id.is_none(),
         customer.click_id.is_some(),
     ]
     .into_iter()
@@ -241,21 +283,28 @@ async fn find_customer(db: &impl ConnectionTrait, customer: &Customer) -> Result
     if named != 1 {
         return Err(Error::invalid(
             "Name the customer by exactly one of `username`, `email`, `external_id` or \
-             `click_id`.",
+             `click_id` (which `external_id` may accompany).",
         ));
     }
-    if customer.external_id.is_some() || customer.click_id.is_some() {
-        return Err(Error::invalid(
-            "Customers named by `external_id` or `click_id` are not supported yet: name them \
-             by `username` or `email`.",
-        ));
+    let unknown = || {
+        Error::invalid(
+            "No user is that customer: check the username, e-mail address or external id.",
+        )
+    };
+    if let Some(click_id) = &customer.click_id {
+        return super::external_users::customer_for_click(
+            db,
+            config,
+            click_id,
+            customer.external_id.as_deref(),
+        )
+        .await;
     }
-    let found = match (&customer.username, &customer.email) {
-        (Some(username), _) => super::users::find_by_username(db, username).await?,
-        (_, Some(email)) => super::users::find_by_email(db, email).await?,
+    let found = match (&customer.username, &customer.email, &customer.external_id) {
+        (Some(username), _, _) => super::users::find_by_username(db, username).await?,
+        (_, Some(email), _) => super::users::find_by_email(db, email).await?,
+        (_, _, Some(id)) => super::external_users::find(db, id).await?,
         _ => None,
     };
-    found.filter(|u| u.deleted_at.is_none()).ok_or_else(|| {
-        Error::invalid("No user is that customer: check the username or e-mail address.")
-    })
+    found.filter(|u| u.deleted_at.is_none()).ok_or_else(unknown)
 }

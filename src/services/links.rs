@@ -17,6 +17,8 @@ pub struct NewLink {
     pub identifier: Option<Identifier>,
     pub label: String,
     pub disabled: bool,
+    /// Where `/ref` sends visitors without a `next`: a URL checked by [`destination`].
+    pub destination: Option<String>,
 }
 
 /// Creates a link for `user_id`.
@@ -35,16 +37,16 @@ pub async fn create(
     if label.chars().any(char::is_control) {
         return Err(Error::invalid("A label can't contain control characters."));
     }
-    match new.identifier {
+    match &new.identifier {
         Some(identifier) => {
             if find(db, identifier.as_str()).await?.is_some() {
-                return Err(taken(&identifier));
+                return Err(taken(identifier));
             }
-            insert(db, user_id, &identifier, &label, new.disabled)
+            insert(db, user_id, identifier, &label, &new)
                 .await
                 .map_err(|e| match e {
                     Error::Db(ref db_err) if Error::is_unique_violation(db_err) => {
-                        taken(&identifier)
+                        taken(identifier)
                     }
                     other => other,
                 })
@@ -53,7 +55,7 @@ pub async fn create(
             // 33⁸ identifiers: a collision is rare, three in a row means something else is wrong.
             for _ in 0..3 {
                 let identifier = Identifier::random();
-                match insert(db, user_id, &identifier, &label, new.disabled).await {
+                match insert(db, user_id, &identifier, &label, &new).await {
                     Err(Error::Db(ref e)) if Error::is_unique_violation(e) => continue,
                     other => return other,
                 }
@@ -77,20 +79,73 @@ async fn insert(
     user_id: i32,
     identifier: &Identifier,
     label: &str,
-    disabled: bool,
+    new: &NewLink,
 ) -> Result<referral_links::Model> {
     let now = super::now();
     Ok(referral_links::ActiveModel {
         identifier: Set(identifier.as_str().to_owned()),
         user_id: Set(Some(user_id)),
         label: Set(label.to_owned()),
-        disabled: Set(disabled),
+        disabled: Set(new.disabled),
+        destination: Set(new.destination.clone()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?)
+}
+
+/// A destination as typed by its owner or an admin: blank is none; otherwise an absolute URL on
+/// one of `HYPE_ALLOWED_REDIRECT_HOSTS`, returned as it will be stored.
+///
+/// Errors: `Invalid` naming the allowed hosts (or saying there are none).
+pub fn destination(config: &crate::HypeConfig, raw: &str) -> Result<Option<String>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if raw.len() > 2000 {
+        return Err(Error::invalid("A destination has at most 2000 characters."));
+    }
+    if config.allowed_redirect_hosts.is_empty() {
+        return Err(Error::invalid(
+            "Links can't have a destination here: the operator has allowed no host \
+             (HYPE_ALLOWED_REDIRECT_HOSTS).",
+        ));
+    }
+    match config.allowed_external(raw) {
+        Some(url) => Ok(Some(url.into())),
+        None => {
+            let hosts: Vec<String> = config
+                .allowed_redirect_hosts
+                .iter()
+                .map(|h| h.origin())
+                .collect();
+            Err(Error::invalid(format!(
+                "A destination is a full URL on one of these hosts: {}.",
+                hosts.join(", ")
+            )))
+        }
+    }
+}
+
+/// Sets (or, with `None`, removes) a link's destination.
+pub async fn set_destination(
+    db: &impl ConnectionTrait,
+    link_id: i32,
+    destination: Option<String>,
+) -> Result<()> {
+    referral_links::Entity::update_many()
+        .col_expr(
+            referral_links::Column::Destination,
+            Expr::value(destination),
+        )
+        .col_expr(referral_links::Column::UpdatedAt, Expr::value(super::now()))
+        .filter(referral_links::Column::Id.eq(link_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Finds a link by identifier, ignoring case; `None` for an unknown or malformed identifier.
@@ -347,6 +402,7 @@ mod tests {
                 identifier: Some(Identifier::parse("Summer-Sale").unwrap()),
                 label: "Summer".into(),
                 disabled: false,
+                ..Default::default()
             },
         )
         .await

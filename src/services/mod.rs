@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod conversions;
+pub mod external_users;
 pub mod hit_browser;
 pub mod hits;
 pub mod ledger;

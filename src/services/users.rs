@@ -272,6 +272,7 @@ mod tests {
             notify_credits: true,
             notify_digest: true,
             deleted_at: None,
+            external_id: None,
         };
         assert!(!format!("{user:?}").contains("argon2"));
     }

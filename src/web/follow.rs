@@ -57,22 +57,33 @@ pub async fn follow(
         return unavailable();
     }
     let next_raw = next_param(request.uri.query());
-    let target = next_raw
+    let next_target = next_raw
         .as_deref()
-        .and_then(safe_next)
-        .unwrap_or_else(|| state.config.default_redirect.clone());
+        .and_then(|raw| Target::of_next(&state.config, raw));
 
-    let link_id = match state.links.enabled_link_id(&state.db, identifier).await {
-        Ok(Some(id)) => id,
-        Ok(None) => return redirect(&target, None),
+    let link = match state.links.enabled_link(&state.db, identifier).await {
+        Ok(Some(link)) => link,
+        Ok(None) => {
+            let target = next_target.unwrap_or_else(|| Target::fallback(&state.config));
+            return redirect(&target.location(None), None);
+        }
         Err(error) => {
             state.hits.health().observe(&error);
             tracing::error!(%error, "could not look up a referral link");
             return unavailable();
         }
     };
+    let target = next_target
+        .or_else(|| {
+            let destination = link.destination.as_deref()?;
+            state
+                .config
+                .allowed_external(destination)
+                .map(Target::External)
+        })
+        .unwrap_or_else(|| Target::fallback(&state.config));
     if request.method == Method::HEAD {
-        return redirect(&target, None);
+        return redirect(&target.location(None), None);
     }
 
     let (visitor_id, new_cookie) = match user_id {
@@ -87,7 +98,7 @@ pub async fn follow(
         },
     };
     let hit = NewHit {
-        link_id,
+        link_id: link.id,
         visitor_id,
         user_id,
         ip: ip.map(|ip| ip.to_string()),
@@ -96,7 +107,7 @@ pub async fn follow(
         next: next_raw.unwrap_or_default().into_bytes(),
     };
     match state.hits.record(hit).await {
-        Ok(_) => redirect(&target, new_cookie),
+        Ok(hit_id) => redirect(&target.location(Some(hit_id)), new_cookie),
         Err(WriteError::Overloaded) => {
             tracing::warn!("hit queue full: answering 503");
             unavailable()
@@ -104,6 +115,49 @@ pub async fn follow(
         Err(_) => unavailable(),
     }
 }
+
+/// Where a visit goes: a same-site path, or a URL on one of the product's allowed hosts.
+enum Target {
+    Local(String),
+    External(url::Url),
+}
+
+impl Target {
+    /// A safe `next`: a same-site path, or an absolute URL on an allowed host.
+    fn of_next(config: &crate::HypeConfig, raw: &str) -> Option<Self> {
+        safe_next(raw)
+            .map(Self::Local)
+            .or_else(|| config.allowed_external(raw).map(Self::External))
+    }
+
+    fn fallback(config: &crate::HypeConfig) -> Self {
+        Self::Local(config.default_redirect.clone())
+    }
+
+    /// The Location: an external URL carries `hype_click=<hit id>` when a hit was recorded,
+    /// so the product can name the click when it reports a conversion.
+    fn location(self, hit_id: Option<Uuid>) -> String {
+        match (self, hit_id) {
+            (Self::Local(path), _) => path,
+            (Self::External(url), None) => url.into(),
+            (Self::External(mut url), Some(id)) => {
+                let kept: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|(k, _)| k != CLICK_PARAM)
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                url.query_pairs_mut()
+                    .clear()
+                    .extend_pairs(kept)
+                    .append_pair(CLICK_PARAM, &id.to_string());
+                url.into()
+            }
+        }
+    }
+}
+
+/// The query parameter that carries the hit's id to the product.
+pub const CLICK_PARAM: &str = "hype_click";
 
 /// The first `next` query parameter, decoded.
 fn next_param(query: Option<&str>) -> Option<String> {

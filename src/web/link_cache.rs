@@ -21,11 +21,19 @@ pub struct LinkCache {
     entries: Arc<RwLock<HashMap<String, Entry>>>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Entry {
-    /// The enabled link's id; `None` for an unknown or disabled identifier.
-    link_id: Option<i32>,
+    /// The enabled link; `None` for an unknown or disabled identifier.
+    link: Option<CachedLink>,
     stored: Instant,
+}
+
+/// What `/ref` needs of an enabled link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CachedLink {
+    pub id: i32,
+    /// Where a visitor without a `next` goes (checked against the allowed hosts when used).
+    pub destination: Option<Arc<str>>,
 }
 
 impl LinkCache {
@@ -42,6 +50,15 @@ impl LinkCache {
         db: &impl ConnectionTrait,
         identifier: &str,
     ) -> Result<Option<i32>> {
+        Ok(self.enabled_link(db, identifier).await?.map(|link| link.id))
+    }
+
+    /// The enabled link named `identifier` (case-insensitively), if there is one.
+    pub async fn enabled_link(
+        &self,
+        db: &impl ConnectionTrait,
+        identifier: &str,
+    ) -> Result<Option<CachedLink>> {
         let Ok(parsed) = Identifier::parse(identifier) else {
             return Ok(None);
         };
@@ -50,22 +67,33 @@ impl LinkCache {
             if let Ok(entries) = self.entries.read() {
                 if let Some(entry) = entries.get(&key) {
                     if entry.stored.elapsed() < self.ttl {
-                        return Ok(entry.link_id);
+                        return Ok(entry.link.clone());
                     }
                 }
             }
         }
         let stored = Instant::now();
-        let link_id = links::find_enabled(db, identifier).await?.map(|l| l.id);
+        let link = links::find_enabled(db, identifier)
+            .await?
+            .map(|l| CachedLink {
+                id: l.id,
+                destination: l.destination.map(Arc::from),
+            });
         if !self.ttl.is_zero() {
             if let Ok(mut entries) = self.entries.write() {
                 if entries.len() >= MAX_ENTRIES {
                     entries.clear();
                 }
-                entries.insert(key, Entry { link_id, stored });
+                entries.insert(
+                    key,
+                    Entry {
+                        link: link.clone(),
+                        stored,
+                    },
+                );
             }
         }
-        Ok(link_id)
+        Ok(link)
     }
 
     /// Drops every entry: called when a link is disabled or enabled.

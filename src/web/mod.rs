@@ -52,6 +52,8 @@ pub struct Shared {
     pub tokens: crate::services::accounts::TokenKey,
     /// Throttles on failed log-ins and on sign-ups.
     pub login_guard: login_guard::LoginGuard,
+    /// Requests per API key (`None`: no limit).
+    pub api_throttle: Option<login_guard::Throttle>,
 }
 
 impl HypeState {
@@ -78,6 +80,7 @@ impl HypeState {
             links: LinkCache::new(config.link_cache_ttl),
             limiter: config.ref_rate_limit.map(RateLimiter::new),
             login_guard: login_guard::LoginGuard::new(&config.login),
+            api_throttle: config.api_requests_per_key.map(login_guard::Throttle::new),
             signer: VisitorSigner::new(secret.as_bytes(), &config.cookie_name),
             tokens: crate::services::accounts::TokenKey::new(secret.as_bytes()),
             db,
@@ -94,7 +97,7 @@ impl HypeState {
 /// `GET`/`HEAD /ref/{identifier}` with or without a trailing slash, and the admins' CSV export
 /// of hits. Needs the auth layer
 /// (`auth::AuthSession`) above it.
-pub fn routes() -> Router<HypeState> {
+pub fn routes(state: &HypeState) -> Router<HypeState> {
     Router::new()
         .route("/ref/{identifier}", get(follow::follow_link))
         .route("/ref/{identifier}/", get(follow::follow_link))
@@ -103,5 +106,5 @@ pub fn routes() -> Router<HypeState> {
             "/unsubscribe",
             get(unsubscribe::show).post(unsubscribe::apply),
         )
-        .merge(api::routes())
+        .merge(api::routes(state))
 }

@@ -28,22 +28,44 @@ pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
                 signups: counts.signups,
                 confirmed: counts.confirmed,
                 created: link.created_at.format("%Y-%m-%d").to_string(),
+                destination: link.destination,
             }
         })
         .collect())
 }
 
-/// Creates a link; a blank identifier gets a random one.
+/// Where links may send visitors: the origins of `HYPE_ALLOWED_REDIRECT_HOSTS` (none: links
+/// have no destination here, and the form does not ask for one).
+#[server(endpoint = "link_destinations", output = crate::codec::Json)]
+pub async fn link_destinations() -> Result<Vec<String>, AppError> {
+    use crate::api::ssr::*;
+    let state = state()?;
+    require_user().await?;
+    Ok(state
+        .config
+        .allowed_redirect_hosts
+        .iter()
+        .map(|h| h.origin())
+        .collect())
+}
+
+/// Creates a link; a blank identifier gets a random one. A destination must be on an allowed
+/// host.
 #[server(endpoint = "create_link", output = crate::codec::Json)]
 pub async fn create_link(
     identifier: Option<String>,
     label: Option<String>,
+    destination: Option<String>,
 ) -> Result<(), AppError> {
     use crate::api::ssr::*;
     use hype::services::links::NewLink;
     let state = state()?;
     let user = require_user().await?;
     let identifier = hype::types::Identifier::parse_optional(identifier.as_deref())?;
+    let destination = match destination.as_deref() {
+        Some(raw) => hype::services::links::destination(&state.config, raw)?,
+        None => None,
+    };
     hype::services::links::create(
         &state.db,
         user.id,
@@ -51,6 +73,7 @@ pub async fn create_link(
             identifier,
             label: label.unwrap_or_default(),
             disabled: false,
+            destination,
         },
     )
     .await?;
@@ -80,6 +103,7 @@ mod from_fields {
             Some(Self {
                 identifier: f.text("identifier"),
                 label: f.text("label"),
+                destination: f.text("destination"),
             })
         }
     }

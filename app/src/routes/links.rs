@@ -1,5 +1,5 @@
 //! `/links`: the signed-in user's links — create, copy, disable — with their counts.
-use crate::api::links::{list_links, CreateLink, SetLinkDisabled};
+use crate::api::links::{link_destinations, list_links, CreateLink, SetLinkDisabled};
 use crate::components::copy::CopyableUrl;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::post_form::PostForm;
@@ -18,6 +18,7 @@ fn LinksBody() -> impl IntoView {
         move || (create.version().get(), toggle.version().get()),
         |_| list_links(),
     );
+    let destinations = Resource::new(|| (), |_| link_destinations());
     let create_error = form_error(create.value());
     let toggle_error = Signal::derive(move || match toggle.value().get() {
         Some(Err(e)) => Some(e.to_string()),
@@ -28,6 +29,7 @@ fn LinksBody() -> impl IntoView {
         <Title text="My links — hype"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your links…"</p> }>
             {move || Suspend::new(async move {
+                let hosts = destinations.await.unwrap_or_default();
                 match links.await {
                     Err(AppError::Unauthorized) => {
                         view! {
@@ -75,6 +77,20 @@ fn LinksBody() -> impl IntoView {
                                             placeholder="Where you'll share it"
                                         />
                                     </label>
+                                    {(!hosts.is_empty()).then(|| view! {
+                                        <label>
+                                            "Destination "
+                                            <span class="hint">
+                                                "(optional: a page on " {hosts.join(", ")} ")"
+                                            </span>
+                                            <input
+                                                type="url"
+                                                name="destination"
+                                                maxlength="2000"
+                                                placeholder=format!("{}/…", hosts[0])
+                                            />
+                                        </label>
+                                    })}
                                     <button type="submit" class="button">
                                         "Create link"
                                     </button>
@@ -140,6 +156,9 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
             <td>
                 <div class="link-name">{name.clone()}</div>
                 <div class="muted small">"/ref/" {link.identifier.clone()} " · " {link.created}</div>
+                {link.destination.map(|to| view! {
+                    <div class="muted small destination">"→ " {to}</div>
+                })}
             </td>
             <td>
                 <CopyableUrl url=link.url label=name.clone()/>

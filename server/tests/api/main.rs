@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod api_v1;
+mod api_v1_people;
 mod claims;
 mod cli;
 mod faults;

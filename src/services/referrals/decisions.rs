@@ -36,9 +36,10 @@ impl Actor {
 
     /// The audit detail, prefixed with the key when the decision came through one.
     fn detail(&self, detail: String) -> String {
-        match &self.api_key {
-            Some(key) => format!("API key \"{key}\": {detail}"),
-            None => detail,
+        match (&self.api_key, detail.is_empty()) {
+            (Some(key), true) => format!("API key \"{key}\""),
+            (Some(key), false) => format!("API key \"{key}\": {detail}"),
+            (None, _) => detail,
         }
     }
 }
@@ -233,42 +234,38 @@ where
 
 /// Takes a confirmation back: status `pending` again, the hit unconfirmed, and a reversing
 /// ledger entry. `Unchanged` when the referral was not confirmed.
-pub async fn unconfirm<C>(db: &C, referral_id: i32, admin_id: i32) -> Result<Outcome>
+pub async fn unconfirm<C>(db: &C, referral_id: i32, actor: impl Into<Actor>) -> Result<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    revoke(
-        db,
-        referral_id,
-        admin_id,
-        ReferralStatus::Pending,
-        "unconfirm_referral",
-    )
-    .await
+    let actor = actor.into();
+    let pending = ReferralStatus::Pending;
+    revoke(db, referral_id, &actor, pending, "unconfirm_referral").await
 }
 
 /// Rejects a referral. A confirmed one gets a reversing ledger entry; a pending one none.
-pub async fn reject<C>(db: &C, referral_id: i32, admin_id: i32) -> Result<Outcome>
+pub async fn reject<C>(db: &C, referral_id: i32, actor: impl Into<Actor>) -> Result<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let actor = actor.into();
     let rejected = ReferralStatus::Rejected;
-    match revoke(db, referral_id, admin_id, rejected, "reject_referral").await? {
+    match revoke(db, referral_id, &actor, rejected, "reject_referral").await? {
         Outcome::Changed => Ok(Outcome::Changed),
         Outcome::Unchanged => {
             let txn = db.begin().await?;
             let now = crate::services::now();
             let from = ReferralStatus::Pending;
-            if !transition(&txn, referral_id, admin_id, from, rejected, now).await? {
+            if !transition(&txn, referral_id, &actor, from, rejected, now).await? {
                 return unchanged_or_missing(&txn, referral_id).await;
             }
             crate::services::audit::record(
                 &txn,
-                admin_id,
+                actor.user,
                 "reject_referral",
                 "referrals",
                 referral_id,
-                "",
+                actor.detail(String::new()),
             )
             .await?;
             emit_referral(&txn, referral_id, &[(EventType::ReferralRejected, None)]).await?;
@@ -282,7 +279,7 @@ where
 async fn revoke<C>(
     db: &C,
     referral_id: i32,
-    admin_id: i32,
+    actor: &Actor,
     status: ReferralStatus,
     action: &str,
 ) -> Result<Outcome>
@@ -292,7 +289,7 @@ where
     let txn = db.begin().await?;
     let now = crate::services::now();
     let from = ReferralStatus::Confirmed;
-    if !transition(&txn, referral_id, admin_id, from, status, now).await? {
+    if !transition(&txn, referral_id, actor, from, status, now).await? {
         return unchanged_or_missing(&txn, referral_id).await;
     }
     let referral = referrals::Entity::find_by_id(referral_id)
@@ -313,11 +310,11 @@ where
     let reversed = crate::services::ledger::reverse_last_credit(&txn, referral_id, now).await?;
     crate::services::audit::record(
         &txn,
-        admin_id,
+        actor.user,
         action,
         "referrals",
         referral_id,
-        "reversed the credit",
+        actor.detail("reversed the credit".into()),
     )
     .await?;
     let event = match status {
@@ -332,11 +329,11 @@ where
 }
 
 /// The conditional write every decision but confirming starts with: `from` becomes `to`
-/// (decided by `admin_id`, `now`). False when the referral was not `from` (or is missing).
+/// (decided by `actor`, `now`). False when the referral was not `from` (or is missing).
 async fn transition(
     txn: &impl ConnectionTrait,
     referral_id: i32,
-    admin_id: i32,
+    actor: &Actor,
     from: ReferralStatus,
     to: ReferralStatus,
     now: chrono::DateTime<chrono::Utc>,
@@ -344,7 +341,7 @@ async fn transition(
     let changed = referrals::Entity::update_many()
         .col_expr(referrals::Column::Status, Expr::value(to))
         .col_expr(referrals::Column::DecidedAt, Expr::value(now))
-        .col_expr(referrals::Column::DecidedBy, Expr::value(admin_id))
+        .col_expr(referrals::Column::DecidedBy, Expr::value(actor.user))
         .filter(referrals::Column::Id.eq(referral_id))
         .filter(referrals::Column::Status.eq(from))
         .exec(txn)

@@ -19,6 +19,10 @@ pub struct ReferralRow {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
     pub decided_by: Option<String>,
+    /// How many conversions the product reported for the referred user.
+    pub conversions: i64,
+    /// The latest one's event (`purchase`).
+    pub last_conversion: Option<String>,
 }
 
 /// Referrals with `status`, oldest first for the pending queue, newest first otherwise;
@@ -65,6 +69,19 @@ pub async fn list(
         .expr_as(
             Expr::col((d.clone(), users::Column::Username)),
             Alias::new("decided_by"),
+        )
+        .expr_as(
+            Expr::cust(
+                "(SELECT CAST(COUNT(*) AS BIGINT) FROM conversions c WHERE c.referral_id = r.id)",
+            ),
+            Alias::new("conversions"),
+        )
+        .expr_as(
+            Expr::cust(
+                "(SELECT c.event FROM conversions c WHERE c.referral_id = r.id \
+                 ORDER BY c.id DESC LIMIT 1)",
+            ),
+            Alias::new("last_conversion"),
         )
         .join_as(
             JoinType::LeftJoin,

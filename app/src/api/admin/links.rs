@@ -49,6 +49,7 @@ pub async fn create_link_for_user(
             identifier,
             label: label.unwrap_or_default(),
             disabled: false,
+            ..Default::default()
         },
     )
     .await?;

@@ -38,7 +38,8 @@ fn ApiKeysBody() -> impl IntoView {
             <p class="muted">
                 "Your product's servers call " <code>"/api/v1"</code> " with "
                 <code>"Authorization: Bearer <key>"</code> ". A key is shown once, stored hashed, and
-                 can do only what its scopes allow."
+                 can do only what its scopes allow. The reference: "
+                <a href="/api/docs" rel="external">"/api/docs"</a> "."
             </p>
             <h2>"Create a key"</h2>
             <PostForm action=create class="create-webhook">

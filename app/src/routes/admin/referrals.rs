@@ -118,6 +118,7 @@ fn ReferralTable(
                         <th scope="col">"Link"</th>
                         <th scope="col">"Hit"</th>
                         <th scope="col">"Signed up"</th>
+                        <th scope="col">"Conversions"</th>
                         <th scope="col">"Flags"</th>
                         <th scope="col">{if pending { "Decide" } else { "Decided" }}</th>
                     </tr>
@@ -171,7 +172,10 @@ fn ReferralRow(
         let decided = format!(
             "{} by {}",
             referral.decided.clone().unwrap_or_default(),
-            referral.decided_by.clone().unwrap_or_default()
+            referral
+                .decided_by
+                .clone()
+                .unwrap_or_else(|| "an API key".into())
         );
         let undo = (referral.status == "confirmed")
             .then(|| button("unconfirm", "Unconfirm", "button small ghost"));
@@ -195,6 +199,7 @@ fn ReferralRow(
             <td>{referral.identifier}</td>
             <td class="nowrap">{referral.hit_at.unwrap_or_default()}</td>
             <td class="nowrap">{referral.created}</td>
+            <td class="small">{referral.conversions}</td>
             <td>
                 {referral
                     .flags
