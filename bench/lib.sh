@@ -47,10 +47,11 @@ fresh_db() { # kind name -> prints DATABASE_URL
   fi
 }
 
-# A user and a link `bench` on DATABASE_URL.
+# A user and a link `bench` on DATABASE_URL (sending visitors to BENCH_DESTINATION when set,
+# a URL on one of HYPE_ALLOWED_REDIRECT_HOSTS).
 seed_link() {
   HYPE_PASSWORD=bench-password "$BIN" create-user bench-owner >/dev/null
-  "$BIN" create-link bench-owner bench >/dev/null
+  "$BIN" create-link bench-owner bench ${BENCH_DESTINATION:+--destination "$BENCH_DESTINATION"} >/dev/null
 }
 
 # A fresh database, migrated and holding the link `bench`, as DATABASE_URL (exported).

@@ -39,7 +39,7 @@ curl -sf -X PUT "$SITE/api/v1/users/cust_1" -H "Authorization: Bearer $KEY" \
 "$VENV/bin/st" run "$SITE/api/v1/openapi.json" \
   --header "Authorization: Bearer $KEY" \
   --checks not_a_server_error,response_schema_conformance \
-  --max-time "${MAX_TIME:-120}" --workers 2 --request-timeout 10 --no-color
+  --max-time "${MAX_TIME:-120}" --workers 1 --request-timeout 10 --no-color
 if grep -q 'panicked' "$dir/server.log"; then
   echo "the server panicked:" >&2
   grep -A5 'panicked' "$dir/server.log" >&2

@@ -52,6 +52,10 @@ enum Command {
         /// Create the link disabled.
         #[arg(long)]
         disabled: bool,
+        /// Where it sends visitors without a `next`: a URL on one of
+        /// HYPE_ALLOWED_REDIRECT_HOSTS.
+        #[arg(long)]
+        destination: Option<String>,
     },
     /// Add a webhook endpoint; its signing secret (whsec_…) is printed on the last line, the
     /// only time it is shown.
@@ -157,8 +161,13 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             identifier,
             label,
             disabled,
+            destination,
         } => {
             let identifier = identifier.as_deref().map(Identifier::parse).transpose()?;
+            let destination = match destination.as_deref() {
+                Some(raw) => hype::services::links::destination(&config.hype, raw)?,
+                None => None,
+            };
             let db = hype::db::connect(&config.database_url, config.log_sql).await?;
             let user = hype::services::users::find_by_username(&db, &username)
                 .await?
@@ -170,7 +179,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                     identifier,
                     label,
                     disabled,
-                    ..Default::default()
+                    destination,
                 },
             )
             .await?;

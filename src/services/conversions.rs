@@ -18,9 +18,15 @@ use serde_json::Value;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
+    #[schema(pattern = r"^[A-Za-z0-9._-]{3,32}$")]
     pub username: Option<String>,
+    #[schema(format = "email")]
     pub email: Option<String>,
+    /// The product's id for the customer.
+    #[schema(pattern = r"^[!-.0-~]{1,128}$")]
     pub external_id: Option<String>,
+    /// The `hype_click` of the URL the visitor landed on.
+    #[schema(format = "uuid")]
     pub click_id: Option<String>,
 }
 

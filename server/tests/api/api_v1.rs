@@ -207,6 +207,20 @@ async fn a_conversion_is_recorded_once_per_idempotency_key(db: Db) {
     assert_eq!(seen["status"], "pending");
     assert_eq!(seen["referrer"], "alice");
     assert_eq!(seen["conversions"].as_array().unwrap().len(), 2, "{seen}");
+
+    // The admin's queue shows them beside the referral.
+    app.admin("root").await;
+    let admin = app.signed_in("root").await;
+    let queue = app
+        .get(&admin, "/admin/referrals")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains("2 (latest: purchase)"),
+        "the queue shows the conversions"
+    );
 }
 
 async fn many_conversions_of_one_referee_confirm_it_once(db: Db) {

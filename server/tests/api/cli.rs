@@ -58,6 +58,19 @@ async fn the_cli_bootstraps_a_site_and_explains_its_errors(db: Db) {
     assert!(!ok && out.contains("identifier"), "{out}");
     let (ok, out) = hype_server(url, &["create-link", "root", "--disabled"]);
     assert!(ok && out.contains("(disabled)"), "{out}");
+    let (ok, out) = hype_server(
+        url,
+        &[
+            "create-link",
+            "root",
+            "--destination",
+            "https://shop.example.com/",
+        ],
+    );
+    assert!(
+        !ok && out.contains("HYPE_ALLOWED_REDIRECT_HOSTS"),
+        "no destination without allowed hosts: {out}"
+    );
 
     let (ok, out) = hype_server(
         url,

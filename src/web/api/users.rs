@@ -31,9 +31,10 @@ pub struct ApiUser {
 #[serde(deny_unknown_fields)]
 pub struct UserBody {
     /// 3 to 32 letters, digits, '.', '_' or '-'; unique on hype.
-    #[schema(example = "alice")]
+    #[schema(example = "alice", pattern = r"^[A-Za-z0-9._-]{3,32}$")]
     pub username: String,
     /// Where hype's mails to them go (confirmed by them before any notice is sent).
+    #[schema(format = "email", max_length = 254)]
     pub email: Option<String>,
 }
 
@@ -42,9 +43,12 @@ pub struct UserBody {
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
     /// A vanity identifier; none (or blank) picks a random one.
+    #[schema(pattern = r"^[A-Za-z0-9_-]{0,50}$")]
     pub identifier: Option<String>,
+    #[schema(max_length = 100)]
     pub label: Option<String>,
     /// Where `/ref` sends visitors: a URL on one of `HYPE_ALLOWED_REDIRECT_HOSTS`.
+    #[schema(format = "uri", max_length = 2000)]
     pub destination: Option<String>,
 }
 
