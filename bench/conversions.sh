@@ -15,7 +15,7 @@ command -v wrk >/dev/null || need_tools
 
 cat > "$BENCH_DIR/conversions.lua" <<'LUA'
 -- Each request: a new Idempotency-Key (thread id + counter), a customer picked in turn.
-local counter, thread_id = 0, 0
+local counter = 0
 local threads = {}
 function setup(thread)
   thread:set("thread_id", #threads + 1)
@@ -25,7 +25,7 @@ function request()
   counter = counter + 1
   local customer = counter % CUSTOMERS
   local body = string.format(
-    '{"customer":{"username":"c%d"},"event":"purchase","amount":4900,"currency":"EUR"}', customer)
+    '{"customer":{"username":"cust%d"},"event":"purchase","amount":4900,"currency":"EUR"}', customer)
   return wrk.format("POST", "/api/v1/conversions", {
     ["Authorization"] = "Bearer " .. KEY,
     ["Content-Type"] = "application/json",
@@ -34,6 +34,8 @@ function request()
 end
 LUA
 
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null' EXIT
 for kind in sqlite postgres; do
   bench_db "$kind" hype_bench_conversions
   # 200 referred customers of bench-owner: each follows the link and signs up.
@@ -46,7 +48,7 @@ for n in range(int(sys.argv[1])):
     conn.request("GET", "/ref/bench")
     response = conn.getresponse(); response.read()
     cookie = response.getheader("Set-Cookie").split(";", 1)[0]
-    conn.request("POST", "/api/signup", "username=c%d&password=customer-password&email=" % n, {
+    conn.request("POST", "/api/signup", "username=cust%d&password=customer-password&email=" % n, {
         "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
         "Cookie": cookie})
     response = conn.getresponse(); response.read()
@@ -58,6 +60,7 @@ PY
   wrk -t2 -c32 -d"$duration" --latency -s "$BENCH_DIR/conversions-run.lua" \
     http://127.0.0.1:3394 > "$BENCH_DIR/wrk-conversions-$kind.txt"
   kill -TERM "$pid"; wait "$pid" || true
+  pid=
   read -r requests non2xx rps p99 < <(wrk_summary "$BENCH_DIR/wrk-conversions-$kind.txt")
   rows=$(sql "$DATABASE_URL" 'SELECT COUNT(*) FROM conversions')
   confirmed=$(sql "$DATABASE_URL" "SELECT COUNT(*) FROM referrals WHERE status = 'confirmed'")

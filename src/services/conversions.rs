@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 use crate::services::referrals::{Actor, Outcome};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait, TryInsertResult,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -123,8 +125,17 @@ where
     validate(&conversion)?;
     let customer = find_customer(db, config, &conversion.customer).await?;
     let now = super::now();
-    let occurred_at = conversion.occurred_at.unwrap_or(now);
+    // Microseconds, as both databases keep it: the answer shows what was stored.
+    let occurred_at = conversion.occurred_at.map_or(now, |at| {
+        use chrono::{DurationRound, TimeDelta};
+        at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
+    });
 
+    // A user's referral is recorded once; its status is read again after any confirmation.
+    let referral = referrals::Entity::find()
+        .filter(referrals::Column::ReferredUserId.eq(customer.id))
+        .one(db)
+        .await?;
     let txn = db.begin().await?;
     // The write comes first (see `accounts::redeem`); a concurrent request with the same key
     // waits here for this one's commit, then inserts nothing and replays its answer.
@@ -133,7 +144,7 @@ where
         idempotency_key: Set(idempotency_key.to_owned()),
         request_hash: Set(request_hash.clone()),
         referred_user_id: Set(customer.id),
-        referral_id: Set(None),
+        referral_id: Set(referral.as_ref().map(|r| r.id)),
         event: Set(conversion.event.clone()),
         amount: Set(conversion.amount),
         currency: Set(conversion.currency.clone()),
@@ -150,29 +161,19 @@ where
         .do_nothing()
         .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .do_nothing()
+    .exec(&txn)
     .await?;
-    if inserted == 0 {
+    let TryInsertResult::Inserted(inserted) = inserted else {
         drop(txn);
         let earlier = stored(db, key.id, idempotency_key)
             .await?
             .ok_or_else(|| Error::Internal("a conflicting conversion vanished".into()))?;
         return replay(earlier, &request_hash);
-    }
-    let row = stored(&txn, key.id, idempotency_key)
-        .await?
-        .ok_or_else(|| Error::Internal("an inserted conversion is missing".into()))?;
-    let referral = referrals::Entity::find()
-        .filter(referrals::Column::ReferredUserId.eq(customer.id))
-        .one(&txn)
-        .await?;
+    };
+    let id = inserted.last_insert_id;
     let mut confirmed_now = false;
     if let Some(referral) = &referral {
-        conversions::Entity::update_many()
-            .col_expr(conversions::Column::ReferralId, Expr::value(referral.id))
-            .filter(conversions::Column::Id.eq(row.id))
-            .exec(&txn)
-            .await?;
         let confirmable = referral.status == referrals::ReferralStatus::Pending
             && referral.flags.is_empty()
             && referral.referrer_user_id.is_some();
@@ -194,11 +195,11 @@ where
     };
     let response = ConversionAnswer {
         conversion: RecordedConversion {
-            id: row.id,
-            event: row.event,
-            amount: row.amount,
-            currency: row.currency,
-            occurred_at: row.occurred_at,
+            id,
+            event: conversion.event,
+            amount: conversion.amount,
+            currency: conversion.currency,
+            occurred_at,
             customer: CustomerName {
                 username: customer.username,
                 external_id: customer.external_id,
@@ -215,7 +216,7 @@ where
         .map_err(|e| Error::Internal(format!("a conversion answer did not serialise: {e}")))?;
     conversions::Entity::update_many()
         .col_expr(conversions::Column::Response, Expr::value(stored_answer))
-        .filter(conversions::Column::Id.eq(row.id))
+        .filter(conversions::Column::Id.eq(id))
         .exec(&txn)
         .await?;
     txn.commit().await?;

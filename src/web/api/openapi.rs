@@ -149,6 +149,7 @@ fn render(doc: &Value) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} reference</title><link rel=\"stylesheet\" href=\"/pkg/hype.css\">\
          <style>{STYLE}</style></head><body><main class=\"api-docs\">\
+         <p><a href=\"/\">hype</a> · <a href=\"/admin/api-keys\">API keys</a></p>\
          <h1>{title}</h1><p>{}</p><p>The machine-readable document: \
          <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI {}).</p><nav><ul>",
         prose(info["description"].as_str().unwrap_or("")),
@@ -287,7 +288,7 @@ fn render_operation(out: &mut String, path: &str, method: &str, operation: &Valu
 }
 
 const STYLE: &str = "\
-.api-docs{max-width:60rem;margin:0 auto;padding:1rem}\
+.api-docs{box-sizing:border-box;width:100%;min-width:0;max-width:60rem;margin:0 auto;padding:1rem}\
 .api-docs nav ul{list-style:none;padding:0}\
 .api-docs nav li{margin:.25rem 0}\
 .api-docs .card{margin:1rem 0}\
