@@ -55,6 +55,17 @@ test('a shared link counts the visit and the sign-up it brought', async ({ brows
   } else {
     await expect(row.getByRole('button', { name: 'Copy link for My newsletter' })).toBeHidden();
   }
+
+  // Share: the QR code (drawn by the server) and plain share links, with JavaScript or not.
+  await row.locator('summary').click();
+  const qr = row.getByRole('img', { name: `QR code of ${shown}` });
+  await expect(qr).toBeVisible();
+  await expect.poll(() => qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await expect(row.getByRole('link', { name: 'WhatsApp' })).toHaveAttribute(
+    'href', `https://wa.me/?text=Join%20me%20on%20hype%20${encodeURIComponent(shown).replace(/[.\-]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())}`);
+  const pngHref = await row.getByRole('link', { name: 'PNG' }).getAttribute('href');
+  const png = await page.request.get(pngHref!);
+  expect(png.headers()['content-type']).toBe('image/png');
   await shot(page, testInfo, 'links');
 
   // A friend opens it in a browser of their own and signs up.

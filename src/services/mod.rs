@@ -9,6 +9,7 @@ pub mod hit_browser;
 pub mod hits;
 pub mod ledger;
 pub mod link_counts;
+pub mod link_report;
 pub mod links;
 pub mod overview;
 pub mod passwords;

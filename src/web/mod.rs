@@ -9,6 +9,7 @@ pub mod follow;
 pub mod layers;
 pub mod link_cache;
 pub mod login_guard;
+pub mod qr;
 pub mod rate_limit;
 pub mod safe_redirect;
 pub mod unsubscribe;
@@ -102,6 +103,8 @@ pub fn routes(state: &HypeState) -> Router<HypeState> {
         .route("/ref/{identifier}", get(follow::follow_link))
         .route("/ref/{identifier}/", get(follow::follow_link))
         .route("/admin/hits.csv", get(export::export_hits))
+        .route("/links/{identifier}/qr.svg", get(qr::qr_svg))
+        .route("/links/{identifier}/qr.png", get(qr::qr_png))
         .route(
             "/unsubscribe",
             get(unsubscribe::show).post(unsubscribe::apply),

@@ -8,3 +8,4 @@ pub mod nav;
 pub mod notice;
 pub mod post_form;
 pub mod search_form;
+pub mod share;

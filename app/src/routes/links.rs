@@ -3,6 +3,7 @@ use crate::api::links::{link_destinations, list_links, CreateLink, SetLinkDisabl
 use crate::components::copy::CopyableUrl;
 use crate::components::form_error::{form_error, FormError};
 use crate::components::post_form::PostForm;
+use crate::components::share::ShareLink;
 use crate::error::AppError;
 use crate::models::LinkView;
 use leptos::prelude::*;
@@ -161,7 +162,8 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
                 })}
             </td>
             <td>
-                <CopyableUrl url=link.url label=name.clone()/>
+                <CopyableUrl url=link.url.clone() label=name.clone()/>
+                <ShareLink url=link.url identifier=link.identifier.clone() label=name.clone()/>
             </td>
             <td class="num" data-stat="hits" data-label="Hits">{link.hits}</td>
             <td class="num" data-stat="visitors" data-label="Visitors">{link.visitors}</td>

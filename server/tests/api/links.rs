@@ -14,7 +14,83 @@ on_both_databases!(
     malformed_arguments_get_a_400_with_a_message,
     a_link_disabled_after_a_visit_earns_no_referral,
     a_link_an_admin_disabled_stays_disabled_for_its_owner,
+    a_link_s_qr_code_reads_as_its_url_and_my_links_shares_it,
 );
+
+async fn a_link_s_qr_code_reads_as_its_url_and_my_links_shares_it(db: Db) {
+    let app = spawn_app(db).await;
+    let alice = app.user("alice").await;
+    app.link(alice.id, "Summer-Sale").await;
+    let url = app.state.config.link_url("Summer-Sale");
+
+    let png = bare_client()
+        .get(app.url("/links/summer-sale/qr.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status(), StatusCode::OK);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let bytes = png.bytes().await.unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let width = info.width as usize;
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(width, info.height as usize, |x, y| {
+            pixels[y * width + x]
+        });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1);
+    assert_eq!(
+        grids[0].decode().unwrap().1,
+        url,
+        "the code holds the link's full URL"
+    );
+
+    let svg = bare_client()
+        .get(app.url("/links/summer-sale/qr.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().contains("<svg"));
+    let missing = bare_client()
+        .get(app.url("/links/no-such-link/qr.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    // My links offers it, with plain share links carrying the whole URL.
+    let page = app
+        .get(&app.signed_in("alice").await, "/links")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("/links/Summer-Sale/qr.svg"),
+        "the QR code is shown"
+    );
+    assert!(
+        page.contains("/links/Summer-Sale/qr.png"),
+        "and downloadable as PNG"
+    );
+    let encoded: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
+    for network in [
+        "https://wa.me/?text=",
+        "https://t.me/share/url?url=",
+        "mailto:?subject=",
+    ] {
+        assert!(page.contains(network), "{network}");
+    }
+    assert!(
+        page.contains(&encoded.replace('.', "%2E").replace('-', "%2D")),
+        "the share links hold the URL"
+    );
+}
 
 async fn a_link_disabled_after_a_visit_earns_no_referral(db: Db) {
     let app = spawn_app(db).await;
