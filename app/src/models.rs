@@ -41,6 +41,24 @@ pub struct LinkView {
     pub destination: Option<String>,
 }
 
+/// `/links/{identifier}`: one link, what it did over a period, and its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkDetailView {
+    pub link: LinkView,
+    /// Points the referrals it won earned (credits less reversals).
+    pub points: i64,
+    /// The period in days (30 or 90).
+    pub period: u32,
+    /// (`YYYY-MM-DD`, visits, sign-ups) for every day of the period, oldest first.
+    pub days: Vec<(String, i64, i64)>,
+    /// Referer hosts over the period, most visits first.
+    pub referers: Vec<(String, i64)>,
+    /// Where destinations may point (empty: links have none here).
+    pub destination_hosts: Vec<String>,
+    /// The viewer owns it (and may edit it); else an admin is looking.
+    pub own: bool,
+}
+
 /// Declares [`HitQuery`] from one list of its URL keys, each a field of the same name, so that
 /// every reader and writer of the query walks the same list.
 macro_rules! hit_query {

@@ -121,7 +121,10 @@ pub async fn report(
 
     let mut referers = Query::select();
     referers
-        .column(referral_hits::Column::HttpReferer)
+        .expr_as(
+            Expr::col(referral_hits::Column::HttpReferer),
+            Alias::new("referer"),
+        )
         .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("n"))
         .from(referral_hits::Entity)
         .and_where(Expr::col(referral_hits::Column::ReferralLinkId).eq(link.id))
@@ -137,7 +140,10 @@ pub async fn report(
     {
         let host = url::Url::parse(&row.referer)
             .ok()
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_owned()))
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| h.trim_start_matches("www.").to_owned())
+            })
             .unwrap_or_else(|| "(unreadable)".into());
         *hosts.entry(host).or_default() += row.n;
     }
@@ -174,4 +180,40 @@ pub async fn report(
         referers,
         points,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::hits::{self, NewHit};
+    use crate::services::links::{self, NewLink};
+    use crate::test_support::{memory_db, user};
+
+    #[tokio::test]
+    async fn visits_are_counted_on_their_day_and_referers_by_host() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        let link = links::create(&db, alice.id, NewLink::default())
+            .await
+            .unwrap();
+        for referer in ["https://www.news.example/a", "https://news.example/b", ""] {
+            hits::record(
+                &db,
+                NewHit {
+                    link_id: link.id,
+                    referer: referer.as_bytes().to_vec(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let today = Utc::now().date_naive();
+        let report = report(&db, &link, 30, today).await.unwrap();
+        assert_eq!(report.days.len(), 30);
+        assert_eq!(report.days[29].visits, 3);
+        assert_eq!(report.days[29].signups, 0);
+        assert_eq!(report.referers, vec![("news.example".to_owned(), 2)]);
+        assert_eq!(report.points, 0);
+    }
 }

@@ -30,13 +30,7 @@ pub async fn create(
     user_id: i32,
     new: NewLink,
 ) -> Result<referral_links::Model> {
-    let label = new.label.trim().to_owned();
-    if label.chars().count() > MAX_LABEL_CHARS {
-        return Err(Error::invalid("A label has at most 100 characters."));
-    }
-    if label.chars().any(char::is_control) {
-        return Err(Error::invalid("A label can't contain control characters."));
-    }
+    let label = clean_label(&new.label)?;
     match &new.identifier {
         Some(identifier) => {
             if find(db, identifier.as_str()).await?.is_some() {
@@ -130,21 +124,47 @@ pub fn destination(config: &crate::HypeConfig, raw: &str) -> Result<Option<Strin
     }
 }
 
-/// Sets (or, with `None`, removes) a link's destination.
-pub async fn set_destination(
+/// A label as stored: trimmed, at most 100 characters, no control characters.
+fn clean_label(raw: &str) -> Result<String> {
+    let label = raw.trim().to_owned();
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(Error::invalid("A label has at most 100 characters."));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(Error::invalid("A label can't contain control characters."));
+    }
+    Ok(label)
+}
+
+/// Changes the label and the destination (blank: none) of one of `owner_id`'s links.
+///
+/// Errors: `Invalid` for a bad label or destination (nothing changes); `NotFound` when the
+/// link does not exist or belongs to someone else.
+pub async fn edit(
     db: &impl ConnectionTrait,
+    config: &crate::HypeConfig,
+    owner_id: i32,
     link_id: i32,
-    destination: Option<String>,
+    label: &str,
+    destination_raw: &str,
 ) -> Result<()> {
-    referral_links::Entity::update_many()
+    let label = clean_label(label)?;
+    let destination = destination(config, destination_raw)?;
+    let changed = referral_links::Entity::update_many()
+        .col_expr(referral_links::Column::Label, Expr::value(label))
         .col_expr(
             referral_links::Column::Destination,
             Expr::value(destination),
         )
         .col_expr(referral_links::Column::UpdatedAt, Expr::value(super::now()))
         .filter(referral_links::Column::Id.eq(link_id))
+        .filter(referral_links::Column::UserId.eq(owner_id))
         .exec(db)
-        .await?;
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(Error::NotFound("No such link of yours.".into()));
+    }
     Ok(())
 }
 

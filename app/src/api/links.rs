@@ -1,6 +1,6 @@
 //! "My links": list with counts, create (random or vanity), disable and re-enable.
 use crate::error::AppError;
-use crate::models::LinkView;
+use crate::models::{LinkDetailView, LinkView};
 use leptos::prelude::*;
 
 /// The signed-in user's links, newest first, with their counts.
@@ -16,22 +16,96 @@ pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
         .into_iter()
         .map(|link| {
             let counts = stats.get(&link.id).copied().unwrap_or_default();
-            LinkView {
-                url: state.config.link_url(&link.identifier),
-                id: link.id,
-                identifier: link.identifier,
-                label: link.label,
-                disabled: link.disabled,
-                disabled_by_admin: link.disabled_by_admin,
-                hits: counts.hits,
-                visitors: counts.visitors,
-                signups: counts.signups,
-                confirmed: counts.confirmed,
-                created: link.created_at.format("%Y-%m-%d").to_string(),
-                destination: link.destination,
-            }
+            link_view(&state.config, link, counts)
         })
         .collect())
+}
+
+#[cfg(feature = "ssr")]
+fn link_view(
+    config: &hype::HypeConfig,
+    link: hype::entities::referral_links::Model,
+    counts: hype::services::link_counts::LinkStats,
+) -> LinkView {
+    LinkView {
+        url: config.link_url(&link.identifier),
+        id: link.id,
+        identifier: link.identifier,
+        label: link.label,
+        disabled: link.disabled,
+        disabled_by_admin: link.disabled_by_admin,
+        hits: counts.hits,
+        visitors: counts.visitors,
+        signups: counts.signups,
+        confirmed: counts.confirmed,
+        created: link.created_at.format("%Y-%m-%d").to_string(),
+        destination: link.destination,
+    }
+}
+
+/// One link's page: its counts, visits and sign-ups per day over `days` (30 or 90), the sites
+/// that sent visitors, and the points it earned. Its owner's, or any for an admin.
+#[server(endpoint = "link_detail", output = crate::codec::Json)]
+pub async fn link_detail(
+    identifier: String,
+    days: Option<u32>,
+) -> Result<LinkDetailView, AppError> {
+    use crate::api::ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    let link = hype::services::links::find(&state.db, &identifier)
+        .await?
+        .filter(|l| user.is_admin || l.user_id == Some(user.id))
+        .ok_or_else(|| AppError::NotFound("You have no link with this identifier.".into()))?;
+    let period = if days == Some(90) { 90 } else { 30 };
+    let today = chrono::Utc::now().date_naive();
+    let report = hype::services::link_report::report(&state.db, &link, period, today).await?;
+    let counts = hype::services::link_counts::for_links(&state.db, &[link.id])
+        .await?
+        .remove(&link.id)
+        .unwrap_or_default();
+    let own = link.user_id == Some(user.id);
+    Ok(LinkDetailView {
+        link: link_view(&state.config, link, counts),
+        points: report.points,
+        period,
+        days: report
+            .days
+            .into_iter()
+            .map(|d| (d.day, d.visits, d.signups))
+            .collect(),
+        referers: report.referers,
+        destination_hosts: state
+            .config
+            .allowed_redirect_hosts
+            .iter()
+            .map(|h| h.origin())
+            .collect(),
+        own,
+    })
+}
+
+/// Changes one of the caller's links: its label and its destination (blank: none).
+#[server(endpoint = "edit_link", output = crate::codec::Json)]
+pub async fn edit_link(
+    id: i32,
+    label: Option<String>,
+    destination: Option<String>,
+) -> Result<(), AppError> {
+    use crate::api::ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    hype::services::links::edit(
+        &state.db,
+        &state.config,
+        user.id,
+        id,
+        label.as_deref().unwrap_or_default(),
+        destination.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    state.links.forget_all();
+    Ok(())
 }
 
 /// Where links may send visitors: the origins of `HYPE_ALLOWED_REDIRECT_HOSTS` (none: links
@@ -95,13 +169,23 @@ pub async fn set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> 
 
 /// The forms' fields, read in the browser (see `components::post_form`).
 mod from_fields {
-    use super::{CreateLink, SetLinkDisabled};
+    use super::{CreateLink, EditLink, SetLinkDisabled};
     use crate::components::post_form::{Fields, FromFields};
 
     impl FromFields for CreateLink {
         fn from_fields(f: &Fields) -> Option<Self> {
             Some(Self {
                 identifier: f.text("identifier"),
+                label: f.text("label"),
+                destination: f.text("destination"),
+            })
+        }
+    }
+
+    impl FromFields for EditLink {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                id: f.parse("id")?,
                 label: f.text("label"),
                 destination: f.text("destination"),
             })

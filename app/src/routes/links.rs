@@ -129,6 +129,7 @@ fn LinkTable(links: Vec<LinkView>, toggle: ServerAction<SetLinkDisabled>) -> imp
                         <th scope="col" class="num">"Hits"</th>
                         <th scope="col" class="num">"Visitors"</th>
                         <th scope="col" class="num">"Sign-ups"</th>
+                        <th scope="col" class="num">"Confirmed"</th>
                         <th scope="col">"Status"</th>
                     </tr>
                 </thead>
@@ -155,7 +156,7 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
     view! {
         <tr class=row_class data-identifier=link.identifier.clone()>
             <td>
-                <div class="link-name">{name.clone()}</div>
+                <a class="link-name" href=format!("/links/{}", link.identifier)>{name.clone()}</a>
                 <div class="muted small">"/ref/" {link.identifier.clone()} " · " {link.created}</div>
                 {link.destination.map(|to| view! {
                     <div class="muted small destination">"→ " {to}</div>
@@ -168,6 +169,7 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
             <td class="num" data-stat="hits" data-label="Hits">{link.hits}</td>
             <td class="num" data-stat="visitors" data-label="Visitors">{link.visitors}</td>
             <td class="num" data-stat="signups" data-label="Sign-ups">{link.signups}</td>
+            <td class="num" data-stat="confirmed" data-label="Confirmed">{link.confirmed}</td>
             <td>
                 {if link.disabled_by_admin {
                     view! {
@@ -186,7 +188,7 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
 
 /// Enable or disable one link, with its state beside the button.
 #[component]
-fn ToggleForm(
+pub(crate) fn ToggleForm(
     link_id: i32,
     disabled: bool,
     name: String,

@@ -389,6 +389,14 @@ impl TestApp {
         .expect("link")
     }
 
+    pub async fn link_label(&self, identifier: &str) -> String {
+        hype::services::links::find(&self.state.db, identifier)
+            .await
+            .unwrap()
+            .expect("the link")
+            .label
+    }
+
     pub async fn hits(&self) -> Vec<referral_hits::Model> {
         referral_hits::Entity::find()
             .all(&self.state.db)

@@ -2,7 +2,7 @@
 use crate::helpers::*;
 use crate::on_both_databases;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 on_both_databases!(
     links_need_a_signed_in_user,
@@ -15,7 +15,132 @@ on_both_databases!(
     a_link_disabled_after_a_visit_earns_no_referral,
     a_link_an_admin_disabled_stays_disabled_for_its_owner,
     a_link_s_qr_code_reads_as_its_url_and_my_links_shares_it,
+    a_link_s_page_shows_what_it_did_and_its_owner_edits_it,
 );
+
+async fn a_link_s_page_shows_what_it_did_and_its_owner_edits_it(db: Db) {
+    let app = spawn_app(db).await;
+    let alice = app.user("alice").await;
+    app.link(alice.id, "spring").await;
+    for (n, referer) in [
+        (0, "https://www.news.example/post"),
+        (1, "https://news.example/other"),
+        (2, ""),
+    ] {
+        let visitor = browser();
+        let mut request = visitor.get(app.url("/ref/spring"));
+        if !referer.is_empty() {
+            request = request.header("Referer", referer);
+        }
+        request.send().await.unwrap();
+        if n < 2 {
+            app.signup(&visitor, &format!("friend{n}")).await;
+        }
+    }
+    let referral = app.referrals().await.pop().unwrap();
+    hype::services::referrals::confirm(&app.state.db, referral.id, alice.id, false, 100)
+        .await
+        .unwrap();
+
+    let owner = app.signed_in("alice").await;
+    let detail: Value = app
+        .call(&owner, "link_detail", &[("identifier", "SPRING")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["link"]["hits"], 3, "{detail}");
+    assert_eq!(detail["link"]["signups"], 2);
+    assert_eq!(detail["link"]["confirmed"], 1);
+    assert_eq!(detail["points"], 100);
+    assert_eq!(detail["period"], 30);
+    let days = detail["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        days[29],
+        json!([today, 3, 2]),
+        "today's visits and sign-ups"
+    );
+    assert_eq!(detail["referers"], json!([["news.example", 2]]));
+    let ninety: Value = app
+        .call(
+            &owner,
+            "link_detail",
+            &[("identifier", "spring"), ("days", "90")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ninety["days"].as_array().unwrap().len(), 90);
+
+    // The page itself, drawn on the server: the chart and the sites.
+    let page = app.get(&owner, "/links/spring").await.text().await.unwrap();
+    assert!(
+        page.contains("3 visits and 2 sign-ups in 30 days"),
+        "the chart's summary"
+    );
+    assert!(page.contains("news.example"));
+
+    // Another user can't see it; an admin can.
+    app.user("mallory").await;
+    let other = app.signed_in("mallory").await;
+    let refused = app
+        .call(&other, "link_detail", &[("identifier", "spring")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    app.admin("root").await;
+    let admin = app.signed_in("root").await;
+    let seen = app
+        .call(&admin, "link_detail", &[("identifier", "spring")])
+        .await;
+    assert_eq!(seen.status(), StatusCode::OK);
+
+    // The owner edits the label; a destination needs an allowed host; others can't edit.
+    let id = detail["link"]["id"].to_string();
+    let edited = app
+        .call(
+            &owner,
+            "edit_link",
+            &[
+                ("id", id.as_str()),
+                ("label", "Spring sale"),
+                ("destination", ""),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    let refused = app
+        .call(
+            &owner,
+            "edit_link",
+            &[
+                ("id", id.as_str()),
+                ("label", "x"),
+                ("destination", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let foreign = app
+        .call(
+            &other,
+            "edit_link",
+            &[
+                ("id", id.as_str()),
+                ("label", "mine now"),
+                ("destination", ""),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.link_label("spring").await,
+        "Spring sale",
+        "only the owner's edit counted"
+    );
+}
 
 async fn a_link_s_qr_code_reads_as_its_url_and_my_links_shares_it(db: Db) {
     let app = spawn_app(db).await;
