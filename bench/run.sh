@@ -12,6 +12,7 @@ DATABASE_URL="${PG_ADMIN_URL%/*}/hype_bench_pages" bench/pages.sh
 bench/faults.sh
 bench/login-flood.sh
 bench/conversions.sh
+bench/leaderboard.sh
 table=$(
   echo "| figure | target | measured | result |"
   echo "| --- | --- | --- | --- |"

@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view={Lazy::<routes::account::AccountPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/links") view={Lazy::<routes::links::LinksPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/links/:identifier") view={Lazy::<routes::link::LinkPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/leaderboard") view={Lazy::<routes::leaderboard::LeaderboardPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/rewards") view={Lazy::<routes::rewards::RewardsPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin") view={Lazy::<routes::admin::overview::OverviewPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/hits") view={Lazy::<routes::admin::hits::HitsPage>::new()} ssr=SsrMode::InOrder/>

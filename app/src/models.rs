@@ -59,6 +59,23 @@ pub struct LinkDetailView {
     pub own: bool,
 }
 
+/// `/leaderboard`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderboardView {
+    /// Off: an admin turned the page off.
+    pub enabled: bool,
+    /// This month's confirmations (else all time).
+    pub month: bool,
+    /// (rank, display name, confirmed referrals, the viewer's own row), best first.
+    pub entries: Vec<(u64, String, i64, bool)>,
+    /// The viewer's rank and count, whether they are shown or not.
+    pub mine: Option<(u64, i64)>,
+    pub signed_in: bool,
+    pub is_admin: bool,
+    /// The name the viewer appears under (`None`: not shown).
+    pub my_name: Option<String>,
+}
+
 /// Declares [`HitQuery`] from one list of its URL keys, each a field of the same name, so that
 /// every reader and writer of the query walks the same list.
 macro_rules! hit_query {

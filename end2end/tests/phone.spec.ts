@@ -91,6 +91,18 @@ test('every page fits a phone and the share link is within reach', async ({ brow
     await expect(copy).toBeHidden();
   }
   await shot(visitor, testInfo, `phone-links-${kind}`);
+  // The link's own page, its share panel open, and the leaderboard.
+  const identifier = url.split('/').pop();
+  await visitor.goto(`/links/${identifier}`);
+  await expect(visitor.getByRole('heading', { name: label, level: 1 })).toBeVisible();
+  await visitor.locator('summary').click();
+  await expect(visitor.getByRole('img', { name: `QR code of ${url}` })).toBeVisible();
+  await fitsTheScreen(visitor, `/links/${identifier}`);
+  await shot(visitor, testInfo, `phone-link-page-${kind}`);
+  await visitor.goto('/leaderboard');
+  await expect(visitor.getByRole('heading', { name: 'Leaderboard', level: 1 })).toBeVisible();
+  await fitsTheScreen(visitor, '/leaderboard');
+  await shot(visitor, testInfo, `phone-leaderboard-${kind}`);
   await visitor.goto('/rewards');
   await fitsTheScreen(visitor, '/rewards');
   await visitor.goto('/account');

@@ -19,6 +19,7 @@ mod m20261206_000015_accounts_and_mail;
 mod m20261206_000016_api_keys;
 mod m20261206_000017_conversions;
 mod m20261206_000018_external_ids_and_destinations;
+mod m20261206_000019_leaderboard_names;
 
 pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_api_keys::Migration),
             Box::new(m20261206_000017_conversions::Migration),
             Box::new(m20261206_000018_external_ids_and_destinations::Migration),
+            Box::new(m20261206_000019_leaderboard_names::Migration),
         ]
     }
 }

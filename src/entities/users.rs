@@ -28,6 +28,8 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     /// The product's id for this user, when the product created them through the API.
     pub external_id: Option<String>,
+    /// The name shown on `/leaderboard`; `None`: not shown there.
+    pub leaderboard_name: Option<String>,
 }
 
 impl std::fmt::Debug for Model {

@@ -605,6 +605,7 @@ where
             Expr::col(users::Column::SessionEpoch).add(1),
         )
         .col_expr(users::Column::ExternalId, Expr::value(None::<String>))
+        .col_expr(users::Column::LeaderboardName, Expr::value(None::<String>))
         .col_expr(users::Column::DeletedAt, Expr::value(now))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::Id.eq(user_id))

@@ -7,6 +7,7 @@ pub mod conversions;
 pub mod external_users;
 pub mod hit_browser;
 pub mod hits;
+pub mod leaderboard;
 pub mod ledger;
 pub mod link_counts;
 pub mod link_report;

@@ -273,6 +273,7 @@ mod tests {
             notify_digest: true,
             deleted_at: None,
             external_id: None,
+            leaderboard_name: None,
         };
         assert!(!format!("{user:?}").contains("argon2"));
     }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod accounts;
 pub mod admin;
+pub mod leaderboard;
 pub mod links;
 pub mod rewards;
 

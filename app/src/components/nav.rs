@@ -24,6 +24,7 @@ pub fn TopBar() -> impl IntoView {
                                     {admin}
                                     <a href="/links">"My links"</a>
                                     <a href="/rewards">"Rewards"</a>
+                                    <a href="/leaderboard">"Leaderboard"</a>
                                     <a class="who" href="/account" title="Your account">
                                         {user.username}
                                     </a>

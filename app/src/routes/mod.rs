@@ -25,6 +25,7 @@ macro_rules! lazy_page {
 pub mod account;
 pub mod admin;
 pub mod home;
+pub mod leaderboard;
 pub mod link;
 pub mod links;
 pub mod login;

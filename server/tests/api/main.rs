@@ -9,6 +9,7 @@ mod api_v1_people;
 mod claims;
 mod cli;
 mod faults;
+mod leaderboard;
 mod links;
 mod mail;
 mod migrations;

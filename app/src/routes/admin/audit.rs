@@ -25,7 +25,7 @@ fn AuditBody() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Ok(rows) if rows.is_empty() => view! {
-                        <section class="card empty"><p>"No admin actions recorded yet."</p></section>
+                        <section class="card empty"><h1>"Audit log"</h1><p>"No admin actions recorded yet."</p></section>
                     }.into_any(),
                     Ok(rows) => {
                         let older = (rows.len() == 100)
