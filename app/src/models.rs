@@ -19,6 +19,19 @@ pub struct AccountView {
     pub notify_joins: bool,
     pub notify_credits: bool,
     pub notify_digest: bool,
+    /// How the user joined, when someone referred them.
+    pub referral: Option<MyReferralView>,
+}
+
+/// The referred user's view of their own referral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyReferralView {
+    /// The referrer's username (`None`: their account was deleted).
+    pub referrer: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub joined: String,
+    /// `pending`, `confirmed`, `rejected` or `declined`.
+    pub status: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,6 +304,8 @@ pub struct RewardsView {
     pub entries: Vec<LedgerEntryView>,
     pub pending: Vec<ReferralView>,
     pub confirmed: Vec<ReferralView>,
+    /// Referrals their referred users declined.
+    pub declined: Vec<ReferralView>,
 }
 
 #[cfg(feature = "ssr")]

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { ownAddress } from './address';
 
 // The leaderboard: a signed-in user sees their rank, chooses to appear under a display name,
 // and finds themself on the board; hydrated and without JavaScript.
@@ -7,8 +8,9 @@ function unique(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
 
+
 test('a user opts in to the leaderboard under a name of their choosing', async ({ browser, javaScriptEnabled }, testInfo) => {
-  const context = await browser.newContext({ javaScriptEnabled });
+  const context = await browser.newContext({ javaScriptEnabled, extraHTTPHeaders: ownAddress() });
   const page = await context.newPage();
   await page.goto('/signup');
   await page.getByLabel('Username').fill(unique('board'));

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { ownAddress } from './address';
 
 // A link's own page: its counts, the chart of visits and sign-ups, the sites that sent
 // visitors, the 30/90-day switch and editing its label; hydrated and without JavaScript.
@@ -7,8 +8,9 @@ function unique(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
 
+
 test('a link page shows what the link did and saves a new label', async ({ browser, javaScriptEnabled }, testInfo) => {
-  const owner = await browser.newContext({ javaScriptEnabled });
+  const owner = await browser.newContext({ javaScriptEnabled, extraHTTPHeaders: ownAddress() });
   const page = await owner.newPage();
   await page.goto('/signup');
   await page.getByLabel('Username').fill(unique('page'));
@@ -21,7 +23,7 @@ test('a link page shows what the link did and saves a new label', async ({ brows
   const url = await row.getByRole('textbox', { name: 'Link for Newsletter' }).inputValue();
 
   // Two visits from a site that links to it.
-  const visitor = await browser.newContext({ javaScriptEnabled });
+  const visitor = await browser.newContext({ javaScriptEnabled, extraHTTPHeaders: ownAddress() });
   const visit = await visitor.newPage();
   for (const from of ['https://news.example/post', 'https://www.news.example/other']) {
     await visit.goto(url, { referer: from });

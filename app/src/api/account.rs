@@ -52,7 +52,36 @@ pub async fn my_account() -> Result<AccountView, AppError> {
         notify_joins: user.notify_joins,
         notify_credits: user.notify_credits,
         notify_digest: user.notify_digest,
+        referral: hype::services::referee::my_referral(&state.db, user.id)
+            .await?
+            .map(|mine| crate::models::MyReferralView {
+                status: mine.status().to_owned(),
+                referrer: mine.referrer,
+                joined: mine.referral.created_at.format("%Y-%m-%d").to_string(),
+            }),
     })
+}
+
+/// Declines the caller's pending referral: closed with no credit.
+#[server(endpoint = "decline_referral", output = crate::codec::Json)]
+pub async fn decline_referral() -> Result<(), AppError> {
+    use self::ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    hype::services::referee::decline(&state.db, user.id).await?;
+    leptos_axum::redirect("/account?done=declined");
+    Ok(())
+}
+
+/// Erases the addresses, browsers and referers recorded for the caller's visits.
+#[server(endpoint = "erase_visit_data", output = crate::codec::Json)]
+pub async fn erase_visit_data() -> Result<(), AppError> {
+    use self::ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    hype::services::referee::erase_visit_data(&state.db, user.id).await?;
+    leptos_axum::redirect("/account?done=erased");
+    Ok(())
 }
 
 /// Changes the password (the current one required); every other session ends.
@@ -226,6 +255,18 @@ mod from_fields {
     }
 
     impl FromFields for SignOutOthers {
+        fn from_fields(_: &Fields) -> Option<Self> {
+            Some(Self {})
+        }
+    }
+
+    impl FromFields for DeclineReferral {
+        fn from_fields(_: &Fields) -> Option<Self> {
+            Some(Self {})
+        }
+    }
+
+    impl FromFields for EraseVisitData {
         fn from_fields(_: &Fields) -> Option<Self> {
             Some(Self {})
         }

@@ -83,26 +83,3 @@ pub async fn set_leaderboard_enabled(enabled: bool) -> Result<(), AppError> {
     hype::services::leaderboard::set_enabled(&state.db, user.id, enabled).await?;
     Ok(())
 }
-
-/// The forms' fields, read in the browser (see `components::post_form`).
-mod from_fields {
-    use super::{SetLeaderboardEnabled, SetLeaderboardName};
-    use crate::components::post_form::{Fields, FromFields};
-
-    impl FromFields for SetLeaderboardName {
-        fn from_fields(f: &Fields) -> Option<Self> {
-            Some(Self {
-                show: f.text("show"),
-                name: f.text("name"),
-            })
-        }
-    }
-
-    impl FromFields for SetLeaderboardEnabled {
-        fn from_fields(f: &Fields) -> Option<Self> {
-            Some(Self {
-                enabled: f.parse("enabled")?,
-            })
-        }
-    }
-}

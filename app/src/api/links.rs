@@ -169,23 +169,13 @@ pub async fn set_link_disabled(id: i32, disabled: bool) -> Result<(), AppError> 
 
 /// The forms' fields, read in the browser (see `components::post_form`).
 mod from_fields {
-    use super::{CreateLink, EditLink, SetLinkDisabled};
+    use super::{CreateLink, SetLinkDisabled};
     use crate::components::post_form::{Fields, FromFields};
 
     impl FromFields for CreateLink {
         fn from_fields(f: &Fields) -> Option<Self> {
             Some(Self {
                 identifier: f.text("identifier"),
-                label: f.text("label"),
-                destination: f.text("destination"),
-            })
-        }
-    }
-
-    impl FromFields for EditLink {
-        fn from_fields(f: &Fields) -> Option<Self> {
-            Some(Self {
-                id: f.parse("id")?,
                 label: f.text("label"),
                 destination: f.text("destination"),
             })

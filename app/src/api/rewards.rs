@@ -14,10 +14,18 @@ pub async fn my_rewards() -> Result<RewardsView, AppError> {
     use hype::entities::referrals::ReferralStatus;
     let pending = list(ReferralStatus::Pending).await?;
     let confirmed = list(ReferralStatus::Confirmed).await?;
+    // Declined: rejected by the referred user themself.
+    let declined = list(ReferralStatus::Rejected)
+        .await?
+        .into_iter()
+        .filter(|r| r.decided_by.is_some() && r.decided_by == r.referred)
+        .map(ReferralView::from)
+        .collect();
     Ok(RewardsView {
         balance: ledger.balance,
         entries: ledger.entries,
         pending: pending.into_iter().map(ReferralView::from).collect(),
         confirmed: confirmed.into_iter().map(ReferralView::from).collect(),
+        declined,
     })
 }

@@ -1,8 +1,8 @@
 //! `/account`: the signed-in user's own settings: password, e-mail address, sessions, notices
 //! and deleting the account. Each form's outcome comes back as `?done=…`.
 use crate::api::account::{
-    my_account, ChangeEmail, ChangePassword, DeleteAccount, ResendConfirmation, SetNotices,
-    SignOutOthers,
+    my_account, ChangeEmail, ChangePassword, DeclineReferral, DeleteAccount, EraseVisitData,
+    ResendConfirmation, SetNotices, SignOutOthers,
 };
 use crate::components::form_error::{form_error_at, FormError};
 use crate::components::notice::ErrorNotice;
@@ -41,6 +41,8 @@ fn done_message(done: &str) -> Option<&'static str> {
         "email-removed" => "Your e-mail address was removed.",
         "sessions" => "Every other device was signed out.",
         "notices" => "Your notice settings were saved.",
+        "declined" => "You declined the referral: nobody is credited for your joining.",
+        "erased" => "The addresses, browsers and referring sites of your visits were erased.",
         _ => return None,
     })
 }
@@ -52,6 +54,9 @@ fn Account(account: AccountView, done: Memo<Option<String>>) -> impl IntoView {
     let resend = ServerAction::<ResendConfirmation>::new();
     let sign_out = ServerAction::<SignOutOthers>::new();
     let notices = ServerAction::<SetNotices>::new();
+    let decline = ServerAction::<DeclineReferral>::new();
+    let erase = ServerAction::<EraseVisitData>::new();
+    let decline_error = form_error_at(decline.value(), DeclineReferral::url());
     let password_error = form_error_at(change_password.value(), ChangePassword::url());
     let email_error = form_error_at(change_email.value(), ChangeEmail::url());
     // The delete form is plain: its error comes back as `?error=`.
@@ -161,6 +166,45 @@ fn Account(account: AccountView, done: Memo<Option<String>>) -> impl IntoView {
                 </PostForm>
             </section>
         </div>
+        {account.referral.clone().map(|r| {
+            let who = r.referrer.clone().unwrap_or_else(|| "a deleted account".into());
+            let state = match r.status.as_str() {
+                "pending" => view! {
+                    <p class="muted">
+                        "It is waiting for review. If you'd rather not have anyone credited for \
+                         your joining, decline it: it is closed with no credit."
+                    </p>
+                    <PostForm action=decline>
+                        <button type="submit" class="button ghost">"Decline the referral"</button>
+                    </PostForm>
+                    <FormError message=decline_error/>
+                }
+                .into_any(),
+                "confirmed" => view! {
+                    <p class="muted">"It is confirmed: the referral is settled."</p>
+                }
+                .into_any(),
+                "declined" => view! { <p class="muted">"You declined it."</p> }.into_any(),
+                _ => view! { <p class="muted">"It was closed without credit."</p> }.into_any(),
+            };
+            view! {
+                <section class="card" data-testid="my-referral">
+                    <h2>"How you joined"</h2>
+                    <p>{format!("You joined through {who}'s link on {}.", r.joined)}</p>
+                    {state}
+                </section>
+            }
+        })}
+        <section class="card">
+            <h2>"Your visit data"</h2>
+            <p class="muted">
+                "hype recorded the address, browser and referring site of each visit you made \
+                 through a referral link. Erase them: the visits stay, as counts only."
+            </p>
+            <PostForm action=erase>
+                <button type="submit" class="button ghost">"Erase my visit data"</button>
+            </PostForm>
+        </section>
         <section class="card danger-zone">
             <h2>"Delete your account"</h2>
             <p class="muted">

@@ -2,10 +2,10 @@
 //! who chose a name appear; a signed-in user always sees their own rank, and chooses here
 //! whether and under which name to appear. Admins can turn the page off.
 use crate::api::leaderboard::{leaderboard, SetLeaderboardEnabled, SetLeaderboardName};
-use crate::components::form_error::{form_error, FormError};
-use crate::components::post_form::PostForm;
+use crate::components::form_error::{form_error_at, FormError};
 use crate::models::LeaderboardView;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -14,25 +14,18 @@ lazy_page!(LeaderboardPage => LeaderboardBody);
 #[component]
 fn LeaderboardBody() -> impl IntoView {
     let query = use_query_map();
-    let name = ServerAction::<SetLeaderboardName>::new();
-    let switch = ServerAction::<SetLeaderboardEnabled>::new();
-    let board = Resource::new(
-        move || {
-            (
-                query.read().get("period"),
-                name.version().get(),
-                switch.version().get(),
-            )
-        },
-        |(period, _, _)| leaderboard(period),
+    let board = Resource::new(move || query.read().get("period"), leaderboard);
+    // Both forms are plain: the page reloads whole with the change, or with `?error=`.
+    let name_error = form_error_at(
+        Signal::derive(|| None::<Result<(), crate::error::AppError>>),
+        SetLeaderboardName::url(),
     );
-    let name_error = form_error(name.value());
     view! {
         <Title text="Leaderboard — hype"/>
         <Transition fallback=|| view! { <p class="muted">"Loading the leaderboard…"</p> }>
             {move || Suspend::new(async move {
                 match board.await {
-                    Ok(board) => view! { <Board board name switch name_error/> }.into_any(),
+                    Ok(board) => view! { <Board board name_error/> }.into_any(),
                     Err(e) => view! {
                         <section class="card narrow">
                             <h1>"Leaderboard"</h1>
@@ -47,12 +40,7 @@ fn LeaderboardBody() -> impl IntoView {
 }
 
 #[component]
-fn Board(
-    board: LeaderboardView,
-    name: ServerAction<SetLeaderboardName>,
-    switch: ServerAction<SetLeaderboardEnabled>,
-    name_error: Signal<Option<String>>,
-) -> impl IntoView {
+fn Board(board: LeaderboardView, name_error: Signal<Option<String>>) -> impl IntoView {
     let admin_switch = board.is_admin.then(|| {
         let (label, value) = if board.enabled {
             ("Turn the leaderboard off", "false")
@@ -60,10 +48,10 @@ fn Board(
             ("Turn the leaderboard on", "true")
         };
         view! {
-            <PostForm action=switch class="inline">
+            <form method="post" action=SetLeaderboardEnabled::url() class="inline">
                 <input type="hidden" name="enabled" value=value/>
                 <button type="submit" class="button small ghost">{label}</button>
-            </PostForm>
+            </form>
         }
     });
     if !board.enabled {
@@ -78,7 +66,7 @@ fn Board(
     }
     let pill = move |period: &'static str, label: &'static str, active: bool| {
         let class = if active { "pill active" } else { "pill" };
-        view! { <a class=class href=format!("?period={period}")>{label}</a> }
+        view! { <a class=class href=format!("?period={period}") rel="external">{label}</a> }
     };
     let mine = match (board.signed_in, board.mine) {
         (false, _) => view! { <p class="muted"><a href="/login">"Log in"</a> " to see your rank."</p> }.into_any(),
@@ -127,7 +115,7 @@ fn Board(
                 <p class="muted small">
                     "Off by default. You appear under the name you choose here, never your username."
                 </p>
-                <PostForm action=name class="create-link">
+                <form method="post" action=SetLeaderboardName::url() class="create-link">
                     <label class="check">
                         <input type="checkbox" name="show" checked=shown/>
                         " Show me on the leaderboard"
@@ -137,7 +125,7 @@ fn Board(
                         <input type="text" name="name" maxlength="40" value=board.my_name.clone().unwrap_or_default()/>
                     </label>
                     <button type="submit" class="button">"Save"</button>
-                </PostForm>
+                </form>
                 <FormError message=name_error/>
             </section>
         }

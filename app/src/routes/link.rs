@@ -4,12 +4,12 @@
 use crate::api::links::{link_detail, EditLink, SetLinkDisabled};
 use crate::components::chart::VisitsChart;
 use crate::components::copy::CopyableUrl;
-use crate::components::form_error::{form_error, FormError};
-use crate::components::post_form::PostForm;
+use crate::components::form_error::{form_error, form_error_at, FormError};
 use crate::components::share::ShareLink;
 use crate::models::LinkDetailView;
 use crate::routes::links::ToggleForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -19,27 +19,29 @@ lazy_page!(LinkPage => LinkBody);
 fn LinkBody() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let edit = ServerAction::<EditLink>::new();
     let toggle = ServerAction::<SetLinkDisabled>::new();
     let detail = Resource::new(
         move || {
             (
                 params.read().get("identifier").unwrap_or_default(),
                 query.read().get("days").and_then(|d| d.parse::<u32>().ok()),
-                edit.version().get(),
                 toggle.version().get(),
             )
         },
-        |(identifier, days, _, _)| link_detail(identifier, days),
+        |(identifier, days, _)| link_detail(identifier, days),
     );
-    let edit_error = form_error(edit.value());
+    // The edit form is plain: the page reloads whole with the saved link, or with `?error=`.
+    let edit_error = form_error_at(
+        Signal::derive(|| None::<Result<(), crate::error::AppError>>),
+        EditLink::url(),
+    );
     let toggle_error = form_error(toggle.value());
     view! {
         <Title text="Link — hype"/>
         <Transition fallback=|| view! { <p class="muted">"Loading the link…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <LinkDetail detail edit toggle edit_error toggle_error/> }.into_any(),
+                    Ok(detail) => view! { <LinkDetail detail toggle edit_error toggle_error/> }.into_any(),
                     Err(e) => view! {
                         <section class="card narrow">
                             <h1>"Link"</h1>
@@ -57,7 +59,6 @@ fn LinkBody() -> impl IntoView {
 #[component]
 fn LinkDetail(
     detail: LinkDetailView,
-    edit: ServerAction<EditLink>,
     toggle: ServerAction<SetLinkDisabled>,
     edit_error: Signal<Option<String>>,
     toggle_error: Signal<Option<String>>,
@@ -82,7 +83,7 @@ fn LinkDetail(
         } else {
             "pill"
         };
-        view! { <a class=class href=format!("?days={days}")>{format!("{days} days")}</a> }
+        view! { <a class=class href=format!("?days={days}") rel="external">{format!("{days} days")}</a> }
     };
     let referers = if detail.referers.is_empty() {
         view! { <p class="muted">"No visit in this period came with a Referer (apps and typed links send none)."</p> }
@@ -123,7 +124,7 @@ fn LinkDetail(
         view! {
             <section class="card">
                 <h2>"Settings"</h2>
-                <PostForm action=edit class="create-link">
+                <form method="post" action=EditLink::url() class="create-link">
                     <input type="hidden" name="id" value=link.id/>
                     <label>
                         "Label " <span class="hint">"(optional)"</span>
@@ -131,7 +132,7 @@ fn LinkDetail(
                     </label>
                     {destination_field}
                     <button type="submit" class="button">"Save"</button>
-                </PostForm>
+                </form>
                 <FormError message=edit_error/>
                 <p class="link-state">{state}</p>
                 <FormError message=toggle_error/>

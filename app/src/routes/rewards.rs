@@ -51,6 +51,12 @@ fn Rewards(r: RewardsView) -> impl IntoView {
                 <ByLink rows=r.confirmed/>
             </section>
         </div>
+        {(!r.declined.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>"Declined by the person you invited"</h2>
+                <ByLink rows=r.declined/>
+            </section>
+        })}
         <section class="card">
             <h2>"Ledger"</h2>
             <LedgerTable entries=r.entries/>

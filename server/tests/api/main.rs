@@ -14,5 +14,6 @@ mod links;
 mod mail;
 mod migrations;
 mod ref_links;
+mod referee;
 mod site;
 mod webhooks;

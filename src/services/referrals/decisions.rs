@@ -8,7 +8,9 @@ use crate::entities::{referral_hits, referral_links, referrals, users};
 use crate::error::{Error, Result};
 use crate::outbox::{emit_referral, EventType};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
 
 /// Who decides: an admin, or the product through an API key (named in the audit log).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +148,17 @@ where
         .filter(
             referrals::Column::Status.is_in([ReferralStatus::Pending, ReferralStatus::Rejected]),
         )
-        .filter(referrals::Column::ReferrerUserId.is_not_null());
+        .filter(referrals::Column::ReferrerUserId.is_not_null())
+        // One its referred user declined stays closed.
+        .filter(
+            Condition::any()
+                .add(referrals::Column::Status.ne(ReferralStatus::Rejected))
+                .add(referrals::Column::DecidedBy.is_null())
+                .add(
+                    Expr::col(referrals::Column::DecidedBy)
+                        .ne(Expr::col(referrals::Column::ReferredUserId)),
+                ),
+        );
     if !override_flags {
         update = update.filter(referrals::Column::Flags.eq(""));
     }
@@ -158,6 +170,11 @@ where
     if changed == 0 {
         return match referral.status {
             ReferralStatus::Confirmed => Ok(Outcome::Unchanged),
+            ReferralStatus::Rejected if referral.decided_by == Some(referral.referred_user_id) => {
+                Err(Error::Conflict(
+                    "The referred user declined this referral: it stays closed.".into(),
+                ))
+            }
             _ if referral.referrer_user_id.is_none() => Err(Error::Conflict(
                 "This referral has no referrer any more (their account was deleted).".into(),
             )),
