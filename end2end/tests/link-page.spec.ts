@@ -45,5 +45,8 @@ test('a link page shows what the link did and saves a new label', async ({ brows
   await page.getByLabel('Label').fill('Spring sale');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('heading', { name: 'Spring sale', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Disable Spring sale' }).click();
+  await expect(page.getByRole('button', { name: 'Enable Spring sale' })).toBeVisible();
+  await expect(page.getByText('Disabled', { exact: true })).toBeVisible();
   await owner.close();
 });

@@ -4,10 +4,9 @@
 use crate::api::links::{link_detail, EditLink, SetLinkDisabled};
 use crate::components::chart::VisitsChart;
 use crate::components::copy::CopyableUrl;
-use crate::components::form_error::{form_error, form_error_at, FormError};
+use crate::components::form_error::{form_error_at, FormError};
 use crate::components::share::ShareLink;
 use crate::models::LinkDetailView;
-use crate::routes::links::ToggleForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -19,29 +18,30 @@ lazy_page!(LinkPage => LinkBody);
 fn LinkBody() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let toggle = ServerAction::<SetLinkDisabled>::new();
     let detail = Resource::new(
         move || {
             (
                 params.read().get("identifier").unwrap_or_default(),
                 query.read().get("days").and_then(|d| d.parse::<u32>().ok()),
-                toggle.version().get(),
             )
         },
-        |(identifier, days, _)| link_detail(identifier, days),
+        |(identifier, days)| link_detail(identifier, days),
     );
     // The edit form is plain: the page reloads whole with the saved link, or with `?error=`.
     let edit_error = form_error_at(
         Signal::derive(|| None::<Result<(), crate::error::AppError>>),
         EditLink::url(),
     );
-    let toggle_error = form_error(toggle.value());
+    let toggle_error = form_error_at(
+        Signal::derive(|| None::<Result<(), crate::error::AppError>>),
+        SetLinkDisabled::url(),
+    );
     view! {
         <Title text="Link — hype"/>
         <Transition fallback=|| view! { <p class="muted">"Loading the link…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <LinkDetail detail toggle edit_error toggle_error/> }.into_any(),
+                    Ok(detail) => view! { <LinkDetail detail edit_error toggle_error/> }.into_any(),
                     Err(e) => view! {
                         <section class="card narrow">
                             <h1>"Link"</h1>
@@ -59,7 +59,6 @@ fn LinkBody() -> impl IntoView {
 #[component]
 fn LinkDetail(
     detail: LinkDetailView,
-    toggle: ServerAction<SetLinkDisabled>,
     edit_error: Signal<Option<String>>,
     toggle_error: Signal<Option<String>>,
 ) -> impl IntoView {
@@ -119,7 +118,21 @@ fn LinkDetail(
             }
             .into_any()
         } else {
-            view! { <ToggleForm link_id=link.id disabled=link.disabled name=name.clone() toggle/> }.into_any()
+            let verb = if link.disabled { "Enable" } else { "Disable" };
+            view! {
+                <form method="post" action=SetLinkDisabled::url() class="inline">
+                    <input type="hidden" name="id" value=link.id/>
+                    <input type="hidden" name="disabled" value=(!link.disabled).to_string()/>
+                    <span class=if link.disabled { "badge off" } else { "badge on" }>
+                        {if link.disabled { "Disabled" } else { "Active" }}
+                    </span>
+                    " "
+                    <button type="submit" class="button small ghost" aria-label=format!("{verb} {name}")>
+                        {verb}
+                    </button>
+                </form>
+            }
+            .into_any()
         };
         view! {
             <section class="card">

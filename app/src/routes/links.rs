@@ -188,7 +188,7 @@ fn LinkRow(link: LinkView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoVi
 
 /// Enable or disable one link, with its state beside the button.
 #[component]
-pub(crate) fn ToggleForm(
+fn ToggleForm(
     link_id: i32,
     disabled: bool,
     name: String,
