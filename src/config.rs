@@ -333,6 +333,14 @@ impl HypeConfig {
         self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 
+    /// The allowed redirect hosts as an operator wrote them (`https://shop.example.com`).
+    pub fn redirect_origins(&self) -> Vec<String> {
+        self.allowed_redirect_hosts
+            .iter()
+            .map(RedirectHost::origin)
+            .collect()
+    }
+
     /// `raw` as a URL `/ref` may send visitors to: absolute, on an allowed host.
     pub fn allowed_external(&self, raw: &str) -> Option<Url> {
         if self.allowed_redirect_hosts.is_empty() {

@@ -110,17 +110,10 @@ pub fn destination(config: &crate::HypeConfig, raw: &str) -> Result<Option<Strin
     }
     match config.allowed_external(raw) {
         Some(url) => Ok(Some(url.into())),
-        None => {
-            let hosts: Vec<String> = config
-                .allowed_redirect_hosts
-                .iter()
-                .map(|h| h.origin())
-                .collect();
-            Err(Error::invalid(format!(
-                "A destination is a full URL on one of these hosts: {}.",
-                hosts.join(", ")
-            )))
-        }
+        None => Err(Error::invalid(format!(
+            "A destination is a full URL on one of these hosts: {}.",
+            config.redirect_origins().join(", ")
+        ))),
     }
 }
 

@@ -75,12 +75,7 @@ pub async fn link_detail(
             .map(|d| (d.day, d.visits, d.signups))
             .collect(),
         referers: report.referers,
-        destination_hosts: state
-            .config
-            .allowed_redirect_hosts
-            .iter()
-            .map(|h| h.origin())
-            .collect(),
+        destination_hosts: state.config.redirect_origins(),
         own,
     })
 }
@@ -115,12 +110,7 @@ pub async fn link_destinations() -> Result<Vec<String>, AppError> {
     use crate::api::ssr::*;
     let state = state()?;
     require_user().await?;
-    Ok(state
-        .config
-        .allowed_redirect_hosts
-        .iter()
-        .map(|h| h.origin())
-        .collect())
+    Ok(state.config.redirect_origins())
 }
 
 /// Creates a link; a blank identifier gets a random one. A destination must be on an allowed

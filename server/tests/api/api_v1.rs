@@ -15,13 +15,6 @@ on_both_databases!(
     many_conversions_of_one_referee_confirm_it_once,
 );
 
-async fn key(app: &TestApp, scopes: &str) -> String {
-    hype::services::api_keys::create(&app.state.db, None, "shop backend", scopes)
-        .await
-        .unwrap()
-        .1
-}
-
 async fn convert(
     app: &TestApp,
     key: &str,
@@ -70,7 +63,7 @@ async fn keys_and_scopes_decide_who_may_call(db: Db) {
     let (status, _, _) = convert(&app, "hype_0123456789", Some("k1"), &body).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let reader = key(&app, "referrals:read").await;
+    let reader = app.api_key("referrals:read").await;
     let (status, kind, problem) = convert(&app, &reader, Some("k1"), &body).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(kind.as_deref(), Some("application/problem+json"));
@@ -82,7 +75,7 @@ async fn keys_and_scopes_decide_who_may_call(db: Db) {
         "{problem}"
     );
 
-    let writer = key(&app, "conversions:write").await;
+    let writer = app.api_key("conversions:write").await;
     let (status, _, _) = convert(&app, &writer, Some("k1"), &body).await;
     assert_eq!(status, StatusCode::CREATED);
     let id = hype::services::api_keys::list(&app.state.db).await.unwrap()[0].id;
@@ -102,7 +95,7 @@ async fn keys_and_scopes_decide_who_may_call(db: Db) {
         .await
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    let fresh = key(&app, "conversions:write").await;
+    let fresh = app.api_key("conversions:write").await;
     let huge = bare_client()
         .post(app.url("/api/v1/conversions"))
         .bearer_auth(&fresh)
@@ -125,7 +118,7 @@ async fn a_conversion_is_recorded_once_per_idempotency_key(db: Db) {
     let app = spawn_app(db).await;
     let alice = app.user("alice").await;
     let referral = app.referral(alice.id, "alice-link", "bob").await;
-    let writer = key(&app, "conversions:write,referrals:read").await;
+    let writer = app.api_key("conversions:write,referrals:read").await;
     let body = purchase("bob");
 
     let (status, kind, problem) = convert(&app, &writer, None, &body).await;
@@ -227,7 +220,7 @@ async fn many_conversions_of_one_referee_confirm_it_once(db: Db) {
     let app = spawn_app_with(db, |c| c.auto_confirm = AutoConfirm::Conversion).await;
     let alice = app.user("alice").await;
     let referral = app.referral(alice.id, "alice-link", "bob").await;
-    let writer = key(&app, "conversions:write").await;
+    let writer = app.api_key("conversions:write").await;
     let calls = (0..50).map(|n| {
         let idempotency_key = format!("order-{n}");
         let writer = writer.clone();
@@ -303,7 +296,7 @@ async fn referrals_are_listed_in_keyset_pages(db: Db) {
         );
     }
     app.referral(carol.id, "carol-link", "dave").await;
-    let reader = key(&app, "referrals:read").await;
+    let reader = app.api_key("referrals:read").await;
     let get = |query: String| {
         let reader = reader.clone();
         let url = app.url(&format!("/api/v1/referrals{query}"));
@@ -350,7 +343,7 @@ async fn referrals_are_listed_in_keyset_pages(db: Db) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert!(problem["detail"].as_str().is_some(), "{bad}: {problem}");
     }
-    let writer = key(&app, "conversions:write").await;
+    let writer = app.api_key("conversions:write").await;
     let refused = bare_client()
         .get(app.url("/api/v1/referrals"))
         .bearer_auth(writer)

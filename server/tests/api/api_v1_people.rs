@@ -18,13 +18,6 @@ on_both_databases!(
     keys_are_rate_limited_and_cors_is_opt_in,
 );
 
-async fn key(app: &TestApp, scopes: &str) -> String {
-    hype::services::api_keys::create(&app.state.db, None, "shop backend", scopes)
-        .await
-        .unwrap()
-        .1
-}
-
 /// One API call: the status, the answer's JSON (Null when none) and the response's headers.
 async fn call(
     app: &TestApp,
@@ -55,7 +48,7 @@ async fn decisions_through_a_key_match_the_dashboard(db: Db) {
     let app = spawn_app(db).await;
     let alice = app.user("alice").await;
     let referral = app.referral(alice.id, "alice-link", "bob").await;
-    let writer = key(&app, "referrals:write").await;
+    let writer = app.api_key("referrals:write").await;
     let path = |action: &str| format!("/api/v1/referrals/{}/{action}", referral.id);
 
     let (status, answer) = call(&app, Method::POST, &path("confirm"), &writer, None).await;
@@ -149,7 +142,7 @@ async fn decisions_through_a_key_match_the_dashboard(db: Db) {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let reader = key(&app, "referrals:read").await;
+    let reader = app.api_key("referrals:read").await;
     let (status, problem) = call(&app, Method::POST, &path("confirm"), &reader, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(problem["detail"]
@@ -160,7 +153,7 @@ async fn decisions_through_a_key_match_the_dashboard(db: Db) {
 
 async fn the_product_creates_referrers_links_and_reads_balances(db: Db) {
     let app = spawn_app(db).await;
-    let admin = key(&app, "").await;
+    let admin = app.api_key("").await;
     let (status, created) = call(
         &app,
         Method::PUT,
@@ -338,7 +331,7 @@ fn click_of(location: &str) -> (String, String) {
 
 async fn links_land_on_the_product_with_the_click_id(db: Db) {
     let app = spawn_app_with(db.clone(), shop_hosts).await;
-    let admin = key(&app, "").await;
+    let admin = app.api_key("").await;
     call(
         &app,
         Method::PUT,
@@ -489,7 +482,7 @@ async fn a_click_makes_a_customer_who_never_signed_up_a_referee(db: Db) {
     let to_shop = "/ref/alice-shop?next=https%3A%2F%2Fshop.example.com%2F";
     app.get(&visitor, "/ref/alice-shop").await;
     let (click, _) = click_of(&location(&app.get(&visitor, to_shop).await));
-    let writer = key(&app, "conversions:write").await;
+    let writer = app.api_key("conversions:write").await;
     let convert = |idempotency_key: &'static str, customer: Value| {
         let writer = writer.clone();
         let url = app.url("/api/v1/conversions");
@@ -647,8 +640,8 @@ async fn keys_are_rate_limited_and_cors_is_opt_in(db: Db) {
         c.api_requests_per_key = Some("3/1m".parse().unwrap());
     })
     .await;
-    let busy = key(&app, "referrals:read").await;
-    let calm = key(&app, "referrals:read").await;
+    let busy = app.api_key("referrals:read").await;
+    let calm = app.api_key("referrals:read").await;
     for _ in 0..3 {
         let (status, _) = call(&app, Method::GET, "/api/v1/referrals", &busy, None).await;
         assert_eq!(status, StatusCode::OK);

@@ -389,6 +389,14 @@ impl TestApp {
         .expect("link")
     }
 
+    /// A new API key named "shop backend" with `scopes` (blank: all), as its caller sees it.
+    pub async fn api_key(&self, scopes: &str) -> String {
+        hype::services::api_keys::create(&self.state.db, None, "shop backend", scopes)
+            .await
+            .expect("an API key")
+            .1
+    }
+
     pub async fn link_label(&self, identifier: &str) -> String {
         hype::services::links::find(&self.state.db, identifier)
             .await

@@ -1,6 +1,6 @@
 //! `/api/v1/referrals`: the list in keyset pages, one referral with its conversions, and the
 //! dashboard's decisions (confirm, reject, unconfirm) taken by the key.
-use super::{body_of, caller, from_error, json, page_of, problem, Problem};
+use super::{caller, from_error, json, page_of, problem, Problem};
 use crate::entities::{conversions, referrals, users};
 use crate::error::Error;
 use crate::services::api_keys::Scope;
@@ -327,11 +327,16 @@ pub(super) async fn confirm(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let body: ConfirmBody = match body_of(&body, Some(ConfirmBody::default())) {
-        Ok(body) => body,
-        Err(refused) => return refused.into_response(),
-    };
+    // Read after the key is checked (in `decided`): a caller without one gets 401, not 422.
     decided(state, headers, id, |state, id, actor| async move {
+        let body: ConfirmBody = serde_json::from_slice(&body).or_else(|e| {
+            match body.iter().all(u8::is_ascii_whitespace) {
+                true => Ok(ConfirmBody::default()),
+                false => Err(Error::invalid(format!(
+                    "The body is `{{\"override\": true}}`, or empty: {e}."
+                ))),
+            }
+        })?;
         let reward = state.config.reward_points;
         crate::services::referrals::confirm(&state.db, id, actor, body.override_flags, reward).await
     })
