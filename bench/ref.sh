@@ -8,6 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 duration="${DURATION:-10s}"
 conns="${CONNECTIONS:-32}"
+BROWSER_AGENT='Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36'
 need_tools
 build_release
 
@@ -39,7 +40,9 @@ for kind in sqlite postgres; do
       "$returning_rps" "$(verdict "[ -n '$visitor' ] && [ $bad_returning -eq 0 ]")"
   fi
   before=$(hit_rows "$DATABASE_URL")
-  wrk -t2 -c"$conns" -d"$duration" --latency http://127.0.0.1:3391/ref/bench > "$BENCH_DIR/wrk-$kind.txt"
+  # A phone's browser: every visit's User-Agent is checked against the bot list.
+  wrk -t2 -c"$conns" -d"$duration" --latency -H "User-Agent: $BROWSER_AGENT" \
+    http://127.0.0.1:3391/ref/bench > "$BENCH_DIR/wrk-$kind.txt"
   read -r requests non302 rps p99 < <(wrk_summary "$BENCH_DIR/wrk-$kind.txt")
   peak=$(rss_mb "$pid" VmHWM)
   kill -TERM "$pid"; wait "$pid" || true

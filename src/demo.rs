@@ -165,6 +165,7 @@ async fn seed_in(
                         confirmed: Set((hit_user.is_some() && rng.gen_ratio(1, 10)).then_some(at)),
                         created_at: Set(at),
                         updated_at: Set(at),
+                        is_bot: Set(false),
                     }
                 })
                 .collect()

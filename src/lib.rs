@@ -2,6 +2,7 @@
 //! dashboard's reads), the outbox (events and their signed webhook deliveries and mails), the
 //! safe-redirect rules, the `/ref` handler and the tower layers (`?ref=` redirect, claim).
 //! It knows nothing of Leptos: any axum app can mount it.
+pub mod bots;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -122,6 +122,8 @@ hit_query!(
     claimed,
     /// `yes` or `no`.
     confirmed,
+    /// `hide` or `only`: bots' hits (preview fetchers, crawlers).
+    bots,
     /// `YYYY-MM-DD`.
     from,
     to,
@@ -207,6 +209,8 @@ pub struct HitView {
     pub referer: String,
     pub next: String,
     pub confirmed: Option<String>,
+    /// Made by a link-preview fetcher or a crawler: counted nowhere.
+    pub is_bot: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,7 @@ mod m20261206_000016_api_keys;
 mod m20261206_000017_conversions;
 mod m20261206_000018_external_ids_and_destinations;
 mod m20261206_000019_leaderboard_names;
+mod m20261206_000020_bots_and_referee_privacy;
 
 pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_conversions::Migration),
             Box::new(m20261206_000018_external_ids_and_destinations::Migration),
             Box::new(m20261206_000019_leaderboard_names::Migration),
+            Box::new(m20261206_000020_bots_and_referee_privacy::Migration),
         ]
     }
 }

@@ -17,6 +17,8 @@ pub struct Model {
     pub confirmed: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Made by a link-preview fetcher or a crawler: kept for the record, counted nowhere.
+    pub is_bot: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,8 @@ pub struct Model {
     pub external_id: Option<String>,
     /// The name shown on `/leaderboard`; `None`: not shown there.
     pub leaderboard_name: Option<String>,
+    /// The person who invited this user sees "a friend" instead of their username.
+    pub hidden_from_referrer: bool,
 }
 
 impl std::fmt::Debug for Model {

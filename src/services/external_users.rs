@@ -208,6 +208,11 @@ where
         .one(db)
         .await?
         .ok_or_else(unknown)?;
+    if hit.is_bot {
+        return Err(Error::invalid(
+            "This click was a bot's (a link preview or a crawler): it can't name a customer.",
+        ));
+    }
     if hit.created_at < super::now() - config.attribution_window() {
         return Err(Error::invalid(format!(
             "This click is older than the attribution window ({} days): it can no longer \

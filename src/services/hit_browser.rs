@@ -21,6 +21,8 @@ pub struct HitFilter {
     /// Has a hit user (signed in at the time, or claimed since).
     pub claimed: Option<bool>,
     pub confirmed: Option<bool>,
+    /// Bots' hits only (`true`) or none of them (`false`).
+    pub bot: Option<bool>,
     /// First day included (UTC).
     pub from: Option<NaiveDate>,
     /// Last day included (UTC).
@@ -85,6 +87,7 @@ pub struct HitRow {
     pub http_referer: String,
     pub next: String,
     pub confirmed: Option<DateTime<Utc>>,
+    pub is_bot: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -98,7 +101,8 @@ pub struct HitPage {
 }
 
 /// Reads filters and page position from URL parameters (`link`, `referrer`, `hit_user`,
-/// `auth` = anonymous|authenticated, `claimed`/`confirmed` = yes|no, `from`/`to` = YYYY-MM-DD,
+/// `auth` = anonymous|authenticated, `claimed`/`confirmed` = yes|no, `bots` = only|hide,
+/// `from`/`to` = YYYY-MM-DD,
 /// `q`, and `before`/`after` = cursor or `last`). Blank values mean "any".
 ///
 /// Errors: `Invalid` naming the parameter that is malformed.
@@ -141,6 +145,7 @@ pub fn parse_query(get: impl Fn(&str) -> Option<String>) -> Result<(HitFilter, P
         authenticated: choice("auth", "authenticated", "anonymous", "Visitor")?,
         claimed: choice("claimed", "yes", "no", "Claimed")?,
         confirmed: choice("confirmed", "yes", "no", "Confirmed")?,
+        bot: choice("bots", "only", "hide", "Bots")?,
         from: date("from", "From")?,
         to: date("to", "To")?,
         text: get("q"),
@@ -178,6 +183,7 @@ fn hits_query(backend: sea_orm::DatabaseBackend, filter: &HitFilter) -> SelectSt
                 referral_hits::Column::HttpReferer,
                 referral_hits::Column::Next,
                 referral_hits::Column::Confirmed,
+                referral_hits::Column::IsBot,
             ]
             .map(|c| (h.clone(), c)),
         )
@@ -251,6 +257,9 @@ fn hits_query(backend: sea_orm::DatabaseBackend, filter: &HitFilter) -> SelectSt
         } else {
             col.is_null()
         });
+    }
+    if let Some(bot) = filter.bot {
+        query.and_where(Expr::col((h.clone(), referral_hits::Column::IsBot)).eq(bot));
     }
     if let Some(confirmed) = filter.confirmed {
         let col = Expr::col((h.clone(), referral_hits::Column::Confirmed));

@@ -28,6 +28,9 @@ pub struct NewHit {
     pub user_agent: Vec<u8>,
     pub referer: Vec<u8>,
     pub next: Vec<u8>,
+    /// Made by a link-preview fetcher or a crawler (`crate::bots`): stored with no visitor and
+    /// no user, so nobody can claim it, and counted nowhere.
+    pub is_bot: bool,
 }
 
 /// Stores a hit and returns its id. The row is committed when this returns. (`/ref` goes
@@ -40,8 +43,9 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(db: &C, hit: NewHit) 
     Ok(id)
 }
 
-/// What the running totals count of a hit.
-pub type HitFacts = (chrono::NaiveDate, Option<Person>);
+/// What the running totals count of a hit: its UTC day and who made it; `None` for a bot's
+/// hit, which they don't count.
+pub type HitFacts = Option<(chrono::NaiveDate, Option<Person>)>;
 
 /// Stores `rows` and the running totals that count them, atomically, in as few round trips as
 /// the backend allows: the `/ref` writer calls this once per batch, and every trip to the
@@ -78,7 +82,7 @@ pub(crate) fn store_statement(
 ) -> Result<Statement> {
     let hits =
         referral_hits::Entity::insert_many(rows.iter().map(|(row, _)| row.clone())).into_query();
-    let totals = running_totals::hit_totals(rows.iter().map(|(_, facts)| *facts))?;
+    let totals = running_totals::hit_totals(rows.iter().filter_map(|(_, facts)| *facts))?;
     let people = [
         ("new_users", totals.users),
         ("new_visitors", totals.visitors),
@@ -141,14 +145,17 @@ pub(crate) fn store_statement(
     Ok(Statement::from_sql_and_values(backend, sql, values))
 }
 
-/// Its UTC day, and who made it.
+/// Its UTC day, and who made it (nothing for a bot's hit).
 pub fn facts(hit: &NewHit, at: DateTimeUtc) -> HitFacts {
+    if hit.is_bot {
+        return None;
+    }
     let person = match (hit.user_id, hit.visitor_id) {
         (Some(user), _) => Some(Person::User(user)),
         (None, Some(visitor)) => Some(Person::Visitor(visitor)),
         (None, None) => None,
     };
-    (at.date_naive(), person)
+    Some((at.date_naive(), person))
 }
 
 /// The row for `hit`, its text cleaned and capped.
@@ -166,6 +173,7 @@ pub fn active_model(id: Uuid, hit: NewHit, now: DateTimeUtc) -> referral_hits::A
         confirmed: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        is_bot: Set(hit.is_bot),
     }
 }
 

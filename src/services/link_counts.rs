@@ -76,6 +76,7 @@ pub fn for_links_statements(
             "anonymous",
         )
         .filter(referral_hits::Column::ReferralLinkId.is_in(link_ids.iter().copied()))
+        .filter(referral_hits::Column::IsBot.eq(false))
         .group_by(referral_hits::Column::ReferralLinkId)
         .build(backend);
     let referrals = referrals::Entity::find()

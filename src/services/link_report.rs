@@ -80,7 +80,8 @@ pub async fn report(
     let mut visits = per_day(backend, "referral_hits", "t.created_at");
     visits
         .and_where(Expr::col((Alias::new("t"), referral_hits::Column::ReferralLinkId)).eq(link.id))
-        .and_where(Expr::col((Alias::new("t"), referral_hits::Column::CreatedAt)).gte(since));
+        .and_where(Expr::col((Alias::new("t"), referral_hits::Column::CreatedAt)).gte(since))
+        .and_where(Expr::col((Alias::new("t"), referral_hits::Column::IsBot)).eq(false));
     let mut signups = per_day(backend, "referrals", "t.created_at");
     signups
         .inner_join(
@@ -130,6 +131,7 @@ pub async fn report(
         .and_where(Expr::col(referral_hits::Column::ReferralLinkId).eq(link.id))
         .and_where(Expr::col(referral_hits::Column::CreatedAt).gte(since))
         .and_where(Expr::col(referral_hits::Column::HttpReferer).ne(""))
+        .and_where(Expr::col(referral_hits::Column::IsBot).eq(false))
         .group_by_col(referral_hits::Column::HttpReferer)
         .order_by_expr(Expr::cust("2"), Order::Desc)
         .limit(500);

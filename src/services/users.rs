@@ -274,6 +274,7 @@ mod tests {
             deleted_at: None,
             external_id: None,
             leaderboard_name: None,
+            hidden_from_referrer: false,
         };
         assert!(!format!("{user:?}").contains("argon2"));
     }

@@ -76,7 +76,7 @@ pub async fn export_hits(
         .into_response()
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "id",
     "created_at",
     "link",
@@ -89,6 +89,7 @@ const HEADER: [&str; 12] = [
     "referer",
     "next",
     "confirmed",
+    "bot",
 ];
 
 async fn batch(
@@ -102,7 +103,7 @@ async fn batch(
     Ok((bytes, next))
 }
 
-fn fields(row: &HitRow) -> [String; 12] {
+fn fields(row: &HitRow) -> [String; 13] {
     [
         row.id.to_string(),
         row.created_at.to_rfc3339(),
@@ -116,11 +117,12 @@ fn fields(row: &HitRow) -> [String; 12] {
         row.http_referer.clone(),
         row.next.clone(),
         row.confirmed.map(|c| c.to_rfc3339()).unwrap_or_default(),
+        row.is_bot.to_string(),
     ]
 }
 
 /// Rows as CSV (RFC 4180: quoted where needed, CRLF line ends), each field defused first.
-fn csv_rows(rows: impl Iterator<Item = [String; 12]>) -> Result<Bytes, csv::Error> {
+fn csv_rows(rows: impl Iterator<Item = [String; 13]>) -> Result<Bytes, csv::Error> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(BATCH as usize * 200));
@@ -149,7 +151,7 @@ fn defuse(value: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::csv_rows;
 
-    fn row(first: &str) -> [String; 12] {
+    fn row(first: &str) -> [String; 13] {
         std::array::from_fn(|i| {
             if i == 0 {
                 first.to_owned()
@@ -166,11 +168,11 @@ mod tests {
 
     #[test]
     fn fields_are_quoted_and_formulas_defused() {
-        assert_eq!(line("plain"), "plain,,,,,,,,,,,\r\n");
-        assert_eq!(line("a,b"), "\"a,b\",,,,,,,,,,,\r\n");
-        assert_eq!(line("say \"hi\""), "\"say \"\"hi\"\"\",,,,,,,,,,,\r\n");
-        assert_eq!(line("=HYPERLINK(1)"), "'=HYPERLINK(1),,,,,,,,,,,\r\n");
-        assert_eq!(line("-1+2"), "'-1+2,,,,,,,,,,,\r\n");
-        assert_eq!(line("two\nlines"), "\"two\nlines\",,,,,,,,,,,\r\n");
+        assert_eq!(line("plain"), "plain,,,,,,,,,,,,\r\n");
+        assert_eq!(line("a,b"), "\"a,b\",,,,,,,,,,,,\r\n");
+        assert_eq!(line("say \"hi\""), "\"say \"\"hi\"\"\",,,,,,,,,,,,\r\n");
+        assert_eq!(line("=HYPERLINK(1)"), "'=HYPERLINK(1),,,,,,,,,,,,\r\n");
+        assert_eq!(line("-1+2"), "'-1+2,,,,,,,,,,,,\r\n");
+        assert_eq!(line("two\nlines"), "\"two\nlines\",,,,,,,,,,,,\r\n");
     }
 }

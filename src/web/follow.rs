@@ -16,7 +16,7 @@ use uuid::Uuid;
 /// Follows a referral link.
 ///
 /// Unknown or disabled link: redirect, no hit, the visitor cookie untouched. `HEAD`: redirect,
-/// nothing recorded. Otherwise the hit is committed before the 302 leaves. A database failure
+/// nothing recorded. A bot (`crate::bots`): redirect, a hit marked as a bot's and nothing else. Otherwise the hit is committed before the 302 leaves. A database failure
 /// answers 503: a redirect would claim a hit that was not stored.
 pub async fn follow_link(
     State(state): State<HypeState>,
@@ -86,8 +86,14 @@ pub async fn follow(
         return redirect(&target.location(None), None);
     }
 
+    let user_agent = header_bytes(headers, header::USER_AGENT);
+    // A bot's hit belongs to nobody (no visitor, no user, no cookie, no click for the product),
+    // so it can never be claimed or attributed.
+    let is_bot = crate::bots::is_bot(&user_agent);
+    let user_id = user_id.filter(|_| !is_bot);
     let (visitor_id, new_cookie) = match user_id {
         Some(_) => (None, None),
+        None if is_bot => (None, None),
         None => match state.signer.visitor(headers) {
             Some(visitor) => (Some(visitor), None),
             None => {
@@ -102,12 +108,13 @@ pub async fn follow(
         visitor_id,
         user_id,
         ip: ip.map(|ip| ip.to_string()),
-        user_agent: header_bytes(headers, header::USER_AGENT),
+        user_agent,
         referer: header_bytes(headers, header::REFERER),
         next: next_raw.unwrap_or_default().into_bytes(),
+        is_bot,
     };
     match state.hits.record(hit).await {
-        Ok(hit_id) => redirect(&target.location(Some(hit_id)), new_cookie),
+        Ok(hit_id) => redirect(&target.location((!is_bot).then_some(hit_id)), new_cookie),
         Err(WriteError::Overloaded) => {
             tracing::warn!("hit queue full: answering 503");
             unavailable()

@@ -99,6 +99,7 @@ impl HypeState {
 /// of hits. Needs the auth layer
 /// (`auth::AuthSession`) above it.
 pub fn routes(state: &HypeState) -> Router<HypeState> {
+    crate::bots::warm_up();
     Router::new()
         .route("/ref/{identifier}", get(follow::follow_link))
         .route("/ref/{identifier}/", get(follow::follow_link))

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod api_v1;
 mod api_v1_people;
+mod bots;
 mod claims;
 mod cli;
 mod faults;

@@ -83,6 +83,7 @@ pub(crate) mod ssr {
             referer: r.http_referer,
             next: r.next,
             confirmed: r.confirmed.map(|c| c.format("%Y-%m-%d %H:%M").to_string()),
+            is_bot: r.is_bot,
         }
     }
 }

@@ -103,6 +103,14 @@ fn HitFilters(q: HitQuery) -> impl IntoView {
                     <option value="no" selected=selected(&q.confirmed, "no")>"no"</option>
                 </select>
             </label>
+            <label>
+                "Bots"
+                <select name="bots">
+                    <option value="">"show"</option>
+                    <option value="hide" selected=selected(&q.bots, "hide")>"hide"</option>
+                    <option value="only" selected=selected(&q.bots, "only")>"only"</option>
+                </select>
+            </label>
             <label>"From" <input type="date" name="from" value=v(&q.from)/></label>
             <label>"To" <input type="date" name="to" value=v(&q.to)/></label>
             <label class="wide">"Search" <input type="search" name="q" value=v(&q.q) placeholder="ip, browser, referer, next"/></label>
@@ -160,6 +168,7 @@ fn HitTable(found: HitPageView, q: HitQuery, confirm: ServerAction<ConfirmHit>) 
 #[component]
 fn HitRow(hit: HitView, confirm: ServerAction<ConfirmHit>) -> impl IntoView {
     let who = match (&hit.hit_user, hit.authenticated) {
+        _ if hit.is_bot => "bot (counted nowhere)".to_owned(),
         (Some(user), true) => format!("{user} (signed in)"),
         (Some(user), false) => format!("{user} (claimed)"),
         (None, _) => format!("anonymous {}", hit.visitor.clone().unwrap_or_default()),
