@@ -91,17 +91,17 @@ pub async fn follow(
     // so it can never be claimed or attributed.
     let is_bot = crate::bots::is_bot(&user_agent);
     let user_id = user_id.filter(|_| !is_bot);
-    let (visitor_id, new_cookie) = match user_id {
-        Some(_) => (None, None),
-        None if is_bot => (None, None),
-        None => match state.signer.visitor(headers) {
+    let (visitor_id, new_cookie) = if is_bot || user_id.is_some() {
+        (None, None)
+    } else {
+        match state.signer.visitor(headers) {
             Some(visitor) => (Some(visitor), None),
             None => {
                 let visitor = Uuid::now_v7();
                 let cookie = set_cookie(&state.config, &state.signer.sign(visitor));
                 (Some(visitor), Some(cookie))
             }
-        },
+        }
     };
     let hit = NewHit {
         link_id: link.id,
