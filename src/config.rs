@@ -243,6 +243,16 @@ pub enum AttributionModel {
     FirstClick,
 }
 
+impl AttributionModel {
+    /// As stored on a referral: `last_click` or `first_click`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LastClick => "last_click",
+            Self::FirstClick => "first_click",
+        }
+    }
+}
+
 impl std::str::FromStr for AttributionModel {
     type Err = String;
 
@@ -272,6 +282,8 @@ pub struct HypeConfig {
     pub default_redirect: String,
     /// Points credited for a confirmed referral.
     pub reward_points: i64,
+    /// Points credited to the referred user too when their referral is confirmed (0: none).
+    pub referee_reward_points: i64,
     /// How long `/ref` trusts its in-memory copy of a link (0 = always ask the database).
     pub link_cache_ttl: Duration,
     /// Per-IP limit on `/ref`; `None` (the default) is no limit.
@@ -303,6 +315,7 @@ impl Default for HypeConfig {
             trusted_proxies: Vec::new(),
             default_redirect: "/".into(),
             reward_points: 100,
+            referee_reward_points: 0,
             link_cache_ttl: Duration::from_secs(2),
             ref_rate_limit: None,
             writer: WriterOptions::default(),
@@ -323,6 +336,14 @@ impl HypeConfig {
     /// Cookies get `Secure` when the site is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+
+    /// The points a confirmation credits, to the referrer and to the referred user.
+    pub fn rewards(&self) -> crate::services::referrals::Rewards {
+        crate::services::referrals::Rewards {
+            referrer: self.reward_points,
+            referee: self.referee_reward_points,
+        }
     }
 
     pub fn attribution_window(&self) -> chrono::Duration {

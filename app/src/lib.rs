@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/links/:identifier") view={Lazy::<routes::link::LinkPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/leaderboard") view={Lazy::<routes::leaderboard::LeaderboardPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/rewards") view={Lazy::<routes::rewards::RewardsPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/referrals/:id") view={Lazy::<routes::receipt::ReceiptPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin") view={Lazy::<routes::admin::overview::OverviewPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/hits") view={Lazy::<routes::admin::hits::HitsPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/referrals") view={Lazy::<routes::admin::referrals::ReferralsPage>::new()} ssr=SsrMode::InOrder/>

@@ -26,6 +26,10 @@ pub struct AccountView {
 /// The referred user's view of their own referral.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyReferralView {
+    /// Its receipt is at `/referrals/{id}`.
+    pub id: i32,
+    /// Whether the referrer sees "a friend" instead of the user's username.
+    pub hidden: bool,
     /// The referrer's username (`None`: their account was deleted).
     pub referrer: Option<String>,
     /// `YYYY-MM-DD`.
@@ -282,6 +286,8 @@ pub struct LedgerEntryView {
     pub id: i32,
     pub amount: i64,
     pub reason: String,
+    /// The referral it credits or reverses: its receipt is at `/referrals/{id}`.
+    pub referral: Option<i32>,
     pub at: String,
 }
 
@@ -390,4 +396,61 @@ pub struct ApiKeyView {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+}
+
+/// A referral's receipt, as `/referrals/{id}` shows it to an admin, its referrer or the
+/// person referred (see `hype::services::receipts`). Times are UTC, `YYYY-MM-DD HH:MM`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptView {
+    pub id: i32,
+    /// `admin`, `referrer` or `referee`.
+    pub viewer: String,
+    /// `pending`, `confirmed`, `rejected` or `declined`.
+    pub status: String,
+    pub joined: String,
+    pub decided: Option<String>,
+    /// The referrer's username, or "a deleted account".
+    pub referrer: String,
+    /// The referred user's username, or "a friend".
+    pub referred: String,
+    pub rule: String,
+    pub why: String,
+    pub journey: Vec<VisitView>,
+    pub more_visits: u64,
+    /// Each flag and what raised it.
+    pub flags: Vec<(String, String)>,
+    pub decisions: Vec<DecisionView>,
+    /// When, and the event the product reported.
+    pub conversions: Vec<(String, String)>,
+    pub ledger: Vec<ReceiptLedgerView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitView {
+    pub at: String,
+    pub link: String,
+    /// The referring site, or "direct".
+    pub from: String,
+    pub won: bool,
+    /// `window`, `before the window` or `after joining`.
+    pub standing: String,
+    /// Shown to admins and the person referred only.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionView {
+    pub at: String,
+    pub what: String,
+    pub by: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptLedgerView {
+    pub at: String,
+    pub who: String,
+    pub amount: i64,
+    pub reason: String,
 }

@@ -21,6 +21,7 @@ mod m20261206_000017_conversions;
 mod m20261206_000018_external_ids_and_destinations;
 mod m20261206_000019_leaderboard_names;
 mod m20261206_000020_bots_and_referee_privacy;
+mod m20261206_000021_referral_rules;
 
 pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_external_ids_and_destinations::Migration),
             Box::new(m20261206_000019_leaderboard_names::Migration),
             Box::new(m20261206_000020_bots_and_referee_privacy::Migration),
+            Box::new(m20261206_000021_referral_rules::Migration),
         ]
     }
 }

@@ -65,6 +65,10 @@ pub struct Settings {
     #[arg(long, global = true, env = "HYPE_REWARD_POINTS", default_value = "100",
           value_parser = in_range("HYPE_REWARD_POINTS", 0, i64::MAX as u64, "points"))]
     reward_points: u64,
+    /// Points for the referred user too when their referral is confirmed (0, the default: none).
+    #[arg(long, global = true, env = "HYPE_REFEREE_REWARD_POINTS", default_value = "0",
+          value_parser = in_range("HYPE_REFEREE_REWARD_POINTS", 0, i64::MAX as u64, "points"))]
+    referee_reward_points: u64,
     /// How long /ref trusts its in-memory copy of a link, 0 (ask the database every time) to
     /// 3600 seconds.
     #[arg(long, global = true, env = "HYPE_LINK_CACHE_SECONDS", default_value = "2",
@@ -298,6 +302,7 @@ impl Config {
                 trusted_proxies: settings.trusted_proxies,
                 default_redirect: settings.default_redirect,
                 reward_points: i64::try_from(settings.reward_points)?,
+                referee_reward_points: i64::try_from(settings.referee_reward_points)?,
                 link_cache_ttl: Duration::from_secs(settings.link_cache_seconds),
                 ref_rate_limit: settings.ref_rate_limit.0,
                 writer: WriterOptions {
@@ -486,6 +491,10 @@ mod tests {
             core.attribution_window_days
         );
         assert_eq!(config.hype.reward_points, core.reward_points);
+        assert_eq!(
+            config.hype.referee_reward_points,
+            core.referee_reward_points
+        );
         assert_eq!(config.hype.link_cache_ttl, core.link_cache_ttl);
         assert!(config.hype.ref_rate_limit.is_none());
         assert_eq!(config.hype.writer.queue, core.writer.queue);

@@ -15,6 +15,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
     pub decided_by: Option<i32>,
+    /// The attribution model in force when it was recorded: `first_click`, `last_click`, or
+    /// `admin_pick` (confirmed from a hit); `None` for referrals older than this column.
+    pub rule_model: Option<String>,
+    /// The attribution window then, in days (`None` for `admin_pick` and older referrals).
+    pub rule_window_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

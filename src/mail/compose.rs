@@ -42,6 +42,21 @@ impl Site {
     }
 }
 
+/// How a referral's mail to the referrer names the person referred: `username`, or "a friend"
+/// when they asked to be hidden from the referrer (as they are now, not when the event was
+/// written).
+async fn shown_referred(db: &impl ConnectionTrait, data: &Value, username: &str) -> Result<String> {
+    let referral_id = data
+        .pointer("/referral/id")
+        .and_then(Value::as_i64)
+        .and_then(|id| i32::try_from(id).ok());
+    let hidden = match referral_id {
+        Some(id) => crate::services::referee::hidden_from_referrer(db, id).await?,
+        None => false,
+    };
+    Ok(if hidden { "a friend" } else { username }.to_owned())
+}
+
 /// What to do with a mail delivery.
 #[derive(Debug)]
 pub enum Composed {
@@ -112,7 +127,7 @@ pub async fn compose(
                     "The notice is off, or the address unconfirmed.",
                 ));
             };
-            let referred = text_of("referred");
+            let referred = shown_referred(db, &data, text_of("referred")).await?;
             let link = data.get("link").and_then(Value::as_str);
             let via = link
                 .map(|l| format!(" through your link {l}"))
@@ -136,7 +151,7 @@ pub async fn compose(
                     "The notice is off, or the address unconfirmed.",
                 ));
             };
-            let referred = text_of("referred");
+            let referred = shown_referred(db, &data, text_of("referred")).await?;
             let points = data.get("points").and_then(Value::as_i64).unwrap_or(0);
             notice(
                 site,

@@ -183,7 +183,7 @@ where
                 referral.id,
                 Actor::api_key(&key.name),
                 false,
-                config.reward_points,
+                config.rewards(),
             )
             .await?;
             confirmed_now = matches!(outcome, Outcome::Changed);

@@ -140,14 +140,7 @@ pub async fn report(
         .all(db)
         .await?
     {
-        let host = url::Url::parse(&row.referer)
-            .ok()
-            .and_then(|u| {
-                u.host_str()
-                    .map(|h| h.trim_start_matches("www.").to_owned())
-            })
-            .unwrap_or_else(|| "(unreadable)".into());
-        *hosts.entry(host).or_default() += row.n;
+        *hosts.entry(referer_host(&row.referer)).or_default() += row.n;
     }
     let mut referers: Vec<(String, i64)> = hosts.into_iter().collect();
     referers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -182,6 +175,17 @@ pub async fn report(
         referers,
         points,
     })
+}
+
+/// The site a Referer names, without `www.` (`(unreadable)` when it names none).
+pub fn referer_host(referer: &str) -> String {
+    url::Url::parse(referer)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_start_matches("www.").to_owned())
+        })
+        .unwrap_or_else(|| "(unreadable)".into())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod link_report;
 pub mod links;
 pub mod overview;
 pub mod passwords;
+pub mod receipts;
 pub mod referee;
 pub mod referrals;
 pub mod running_totals;

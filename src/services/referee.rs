@@ -18,6 +18,8 @@ pub struct MyReferral {
     pub referral: referrals::Model,
     /// The referrer's username (`None` when their account was deleted).
     pub referrer: Option<String>,
+    /// Whether the user asked their referrer to see "a friend" instead of their username.
+    pub hidden: bool,
 }
 
 impl MyReferral {
@@ -44,7 +46,15 @@ pub async fn my_referral(db: &impl ConnectionTrait, user_id: i32) -> Result<Opti
             .map(|u| u.username),
         None => None,
     };
-    Ok(Some(MyReferral { referral, referrer }))
+    let hidden = users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .is_some_and(|u| u.hidden_from_referrer);
+    Ok(Some(MyReferral {
+        referral,
+        referrer,
+        hidden,
+    }))
 }
 
 /// Declines `user_id`'s pending referral: it is closed with no credit, decided by them.
@@ -86,6 +96,37 @@ where
     super::audit::record(&txn, user_id, DECLINE, "referrals", referral.id, "").await?;
     emit_referral(&txn, referral.id, &[(EventType::ReferralRejected, None)]).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Whether the referred user of `referral_id` asked that their referrer see "a friend"
+/// instead of their username.
+pub async fn hidden_from_referrer(db: &impl ConnectionTrait, referral_id: i32) -> Result<bool> {
+    let Some(referral) = referrals::Entity::find_by_id(referral_id).one(db).await? else {
+        return Ok(false);
+    };
+    Ok(users::Entity::find_by_id(referral.referred_user_id)
+        .one(db)
+        .await?
+        .is_some_and(|u| u.hidden_from_referrer))
+}
+
+/// Hides `user_id`'s username from whoever referred them (`hidden`), or shows it again.
+pub async fn set_hidden_from_referrer(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    hidden: bool,
+) -> Result<()> {
+    let changed = users::Entity::update_many()
+        .col_expr(users::Column::HiddenFromReferrer, Expr::value(hidden))
+        .col_expr(users::Column::UpdatedAt, Expr::value(super::now()))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(Error::NotFound("No such user.".into()));
+    }
     Ok(())
 }
 

@@ -55,6 +55,8 @@ pub async fn my_account() -> Result<AccountView, AppError> {
         referral: hype::services::referee::my_referral(&state.db, user.id)
             .await?
             .map(|mine| crate::models::MyReferralView {
+                id: mine.referral.id,
+                hidden: mine.hidden,
                 status: mine.status().to_owned(),
                 referrer: mine.referrer,
                 joined: mine.referral.created_at.format("%Y-%m-%d").to_string(),
@@ -70,6 +72,22 @@ pub async fn decline_referral() -> Result<(), AppError> {
     let user = require_user().await?;
     hype::services::referee::decline(&state.db, user.id).await?;
     leptos_axum::redirect("/account?done=declined");
+    Ok(())
+}
+
+/// Hides the caller's username from whoever referred them (they see "a friend"), or shows it
+/// again.
+#[server(endpoint = "hide_from_referrer", output = crate::codec::Json)]
+pub async fn hide_from_referrer(hidden: bool) -> Result<(), AppError> {
+    use self::ssr::*;
+    let state = state()?;
+    let user = require_user().await?;
+    hype::services::referee::set_hidden_from_referrer(&state.db, user.id, hidden).await?;
+    leptos_axum::redirect(if hidden {
+        "/account?done=hidden"
+    } else {
+        "/account?done=shown"
+    });
     Ok(())
 }
 
@@ -263,6 +281,14 @@ mod from_fields {
     impl FromFields for DeclineReferral {
         fn from_fields(_: &Fields) -> Option<Self> {
             Some(Self {})
+        }
+    }
+
+    impl FromFields for HideFromReferrer {
+        fn from_fields(f: &Fields) -> Option<Self> {
+            Some(Self {
+                hidden: f.parse("hidden")?,
+            })
         }
     }
 

@@ -44,9 +44,15 @@ pub mod ssr {
         state: &HypeState,
         user_id: i32,
         username: String,
+        as_owner: bool,
     ) -> Result<crate::models::LedgerView, AppError> {
-        let balance = hype::services::ledger::balance(&state.db, user_id).await?;
-        let entries = hype::services::ledger::entries(&state.db, user_id).await?;
+        use hype::services::ledger;
+        let balance = ledger::balance(&state.db, user_id).await?;
+        let entries = if as_owner {
+            ledger::entries_shown(&state.db, user_id).await?
+        } else {
+            ledger::entries(&state.db, user_id).await?
+        };
         Ok(crate::models::LedgerView {
             username,
             balance,
@@ -56,6 +62,7 @@ pub mod ssr {
                     id: e.id,
                     amount: e.amount,
                     reason: e.reason,
+                    referral: e.referral_id,
                     at: e.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 })
                 .collect(),

@@ -22,7 +22,15 @@ pub fn LedgerTable(entries: Vec<crate::models::LedgerEntryView>) -> impl IntoVie
                     .map(|e| view! {
                         <tr>
                             <td class="nowrap">{e.at}</td>
-                            <td>{e.reason}</td>
+                            <td>
+                                {match e.referral {
+                                    Some(id) => view! {
+                                        <a href=format!("/referrals/{id}") title="See the receipt">{e.reason}</a>
+                                    }
+                                    .into_any(),
+                                    None => e.reason.into_any(),
+                                }}
+                            </td>
                             <td class=if e.amount < 0 { "num negative" } else { "num" }>{format!("{:+}", e.amount)}</td>
                         </tr>
                     })

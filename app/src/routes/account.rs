@@ -2,7 +2,7 @@
 //! and deleting the account. Each form's outcome comes back as `?done=…`.
 use crate::api::account::{
     my_account, ChangeEmail, ChangePassword, DeclineReferral, DeleteAccount, EraseVisitData,
-    ResendConfirmation, SetNotices, SignOutOthers,
+    HideFromReferrer, ResendConfirmation, SetNotices, SignOutOthers,
 };
 use crate::components::form_error::{form_error_at, FormError};
 use crate::components::notice::ErrorNotice;
@@ -43,6 +43,8 @@ fn done_message(done: &str) -> Option<&'static str> {
         "notices" => "Your notice settings were saved.",
         "declined" => "You declined the referral: nobody is credited for your joining.",
         "erased" => "The addresses, browsers and referring sites of your visits were erased.",
+        "hidden" => "The person who invited you now sees \"a friend\" instead of your username.",
+        "shown" => "The person who invited you sees your username again.",
         _ => return None,
     })
 }
@@ -56,6 +58,7 @@ fn Account(account: AccountView, done: Memo<Option<String>>) -> impl IntoView {
     let notices = ServerAction::<SetNotices>::new();
     let decline = ServerAction::<DeclineReferral>::new();
     let erase = ServerAction::<EraseVisitData>::new();
+    let hide = ServerAction::<HideFromReferrer>::new();
     let decline_error = form_error_at(decline.value(), DeclineReferral::url());
     let password_error = form_error_at(change_password.value(), ChangePassword::url());
     let email_error = form_error_at(change_email.value(), ChangeEmail::url());
@@ -187,11 +190,26 @@ fn Account(account: AccountView, done: Memo<Option<String>>) -> impl IntoView {
                 "declined" => view! { <p class="muted">"You declined it."</p> }.into_any(),
                 _ => view! { <p class="muted">"It was closed without credit."</p> }.into_any(),
             };
+            let (hidden_text, button) = if r.hidden {
+                (format!("{who} sees you as \"a friend\"."), "Show them my username")
+            } else {
+                (format!("{who} sees your username."), "Show me as \"a friend\" instead")
+            };
             view! {
                 <section class="card" data-testid="my-referral">
                     <h2>"How you joined"</h2>
                     <p>{format!("You joined through {who}'s link on {}.", r.joined)}</p>
                     {state}
+                    <p>
+                        <a href=format!("/referrals/{}", r.id) data-testid="my-receipt">
+                            "See the receipt: everything recorded about it"
+                        </a>
+                    </p>
+                    <p class="muted">{hidden_text}</p>
+                    <PostForm action=hide>
+                        <input type="hidden" name="hidden" value=(!r.hidden).to_string()/>
+                        <button type="submit" class="button ghost">{button}</button>
+                    </PostForm>
                 </section>
             }
         })}

@@ -31,5 +31,6 @@ pub mod links;
 pub mod login;
 pub mod not_found;
 pub mod password;
+pub mod receipt;
 pub mod rewards;
 pub mod signup;

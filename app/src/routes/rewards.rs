@@ -1,4 +1,5 @@
-//! `/rewards`: the signed-in user's balance, ledger, and referrals by link and status.
+//! `/rewards`: the signed-in user's balance, ledger, and referrals by link and status, each
+//! linking to its receipt.
 use crate::api::rewards::my_rewards;
 use crate::components::ledger_table::LedgerTable;
 use crate::components::notice::ErrorNotice;
@@ -69,23 +70,34 @@ fn ByLink(rows: Vec<ReferralView>) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="muted">"None yet."</p> }.into_any();
     }
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<(i32, String)>)> = Vec::new();
     for row in rows {
+        let person = (row.id, row.referred);
         match groups.iter_mut().find(|(link, _)| *link == row.identifier) {
-            Some((_, names)) => names.push(row.referred),
-            None => groups.push((row.identifier, vec![row.referred])),
+            Some((_, people)) => people.push(person),
+            None => groups.push((row.identifier, vec![person])),
         }
     }
     view! {
         <ul class="by-link">
             {groups
                 .into_iter()
-                .map(|(link, names)| view! {
-                    <li>
-                        <span class="mono">{format!("/ref/{link}")}</span>
-                        ": "
-                        {names.join(", ")}
-                    </li>
+                .map(|(link, people)| {
+                    let last = people.len().saturating_sub(1);
+                    view! {
+                        <li>
+                            <span class="mono">{format!("/ref/{link}")}</span>
+                            ": "
+                            {people
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, (id, name))| view! {
+                                    <a href=format!("/referrals/{id}") title="See the receipt">{name}</a>
+                                    {(i < last).then_some(", ")}
+                                })
+                                .collect_view()}
+                        </li>
+                    }
                 })
                 .collect_view()}
         </ul>

@@ -231,6 +231,7 @@ fn serve_help_lists_every_setting_with_its_variable() {
         "HYPE_TRUSTED_PROXIES",
         "HYPE_DEFAULT_REDIRECT",
         "HYPE_REWARD_POINTS",
+        "HYPE_REFEREE_REWARD_POINTS",
         "HYPE_LINK_CACHE_SECONDS",
         "HYPE_REF_RATE_LIMIT",
         "HYPE_HIT_QUEUE",

@@ -14,6 +14,7 @@ mod leaderboard;
 mod links;
 mod mail;
 mod migrations;
+mod receipts;
 mod ref_links;
 mod referee;
 mod site;

@@ -1,7 +1,7 @@
 //! Who referred a new user: decided once, at sign-up, from their claimed hits, with the
 //! flags that make a referral look like a self-referral.
 use super::listing::find_for_referred;
-use crate::config::HypeConfig;
+use crate::config::{AttributionModel, HypeConfig};
 use crate::entities::referrals::ReferralStatus;
 use crate::entities::{referral_hits, referrals, users};
 use crate::error::Result;
@@ -32,6 +32,33 @@ impl Flag {
     }
 }
 
+/// The rule that picked a referral's winning hit, stored on the referral for its receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The attribution model and window in force.
+    Setting(AttributionModel, u32),
+    /// An admin confirmed the referral from one of the user's hits.
+    AdminPick,
+}
+
+impl Rule {
+    /// The rule `config` sets.
+    pub fn of(config: &HypeConfig) -> Self {
+        Self::Setting(config.attribution_model, config.attribution_window_days)
+    }
+
+    /// The model as stored (`first_click`, `last_click`, `admin_pick`) and the window.
+    pub fn stored(self) -> (&'static str, Option<i32>) {
+        match self {
+            Self::Setting(model, days) => (
+                model.as_str(),
+                Some(i32::try_from(days).unwrap_or(i32::MAX)),
+            ),
+            Self::AdminPick => ("admin_pick", None),
+        }
+    }
+}
+
 /// Records the referral of a just-signed-up user, if any of their claimed hits wins the
 /// attribution. A user is referred at most once: a second call changes nothing.
 pub async fn attribute_signup<C>(
@@ -47,11 +74,11 @@ where
     else {
         return Ok(None);
     };
-    record_pending(db, user_id, link.user_id, &hit).await
+    record_pending(db, user_id, link.user_id, &hit, Rule::of(config)).await
 }
 
 /// Records a pending referral of `referred_id` to `referrer_id`, won by `hit`, with its flags
-/// and its `referral.created` event, unless the user already has one: a user is referred
+/// and its `referral.created` event, and the `rule` that picked `hit`, unless the user already has one: a user is referred
 /// once, and the unique key on the referred user decides, not a check in Rust. Returns the
 /// user's referral, whichever hit won.
 pub(super) async fn record_pending<C>(
@@ -59,11 +86,13 @@ pub(super) async fn record_pending<C>(
     referred_id: i32,
     referrer_id: Option<i32>,
     hit: &referral_hits::Model,
+    rule: Rule,
 ) -> Result<Option<referrals::Model>>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let flags = flags_for(db, referred_id, referrer_id, hit).await?;
+    let (rule_model, rule_window_days) = rule.stored();
     let txn = db.begin().await?;
     let inserted = referrals::Entity::insert(referrals::ActiveModel {
         referred_user_id: Set(referred_id),
@@ -74,6 +103,8 @@ where
         created_at: Set(crate::services::now()),
         decided_at: Set(None),
         decided_by: Set(None),
+        rule_model: Set(Some(rule_model.to_owned())),
+        rule_window_days: Set(rule_window_days),
         ..Default::default()
     })
     .on_conflict(

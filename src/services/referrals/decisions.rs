@@ -1,7 +1,7 @@
 //! The admin's decisions: confirm (exactly once), reject, unconfirm, and confirming from a
 //! hit. Confirming credits the referrer exactly once: the conditional status update and the
 //! ledger's unique idempotency key decide, not checks in Rust.
-use super::attribution::record_pending;
+use super::attribution::{record_pending, Rule};
 use super::listing::find_for_referred;
 use crate::entities::referrals::ReferralStatus;
 use crate::entities::{referral_hits, referral_links, referrals, users};
@@ -42,6 +42,23 @@ impl Actor {
             (Some(key), true) => format!("API key \"{key}\""),
             (Some(key), false) => format!("API key \"{key}\": {detail}"),
             (None, _) => detail,
+        }
+    }
+}
+
+/// The points a confirmation credits: the referrer's, and the referred user's (0: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rewards {
+    pub referrer: i64,
+    pub referee: i64,
+}
+
+impl From<i64> for Rewards {
+    /// The referrer's points alone.
+    fn from(referrer: i64) -> Self {
+        Self {
+            referrer,
+            referee: 0,
         }
     }
 }
@@ -100,7 +117,7 @@ pub async fn decide<C>(
     referral_id: i32,
     admin_id: i32,
     decision: Decision,
-    reward: i64,
+    rewards: impl Into<Rewards>,
 ) -> Result<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -108,7 +125,7 @@ where
     match decision {
         Decision::Confirm | Decision::ConfirmOverride => {
             let override_flags = decision == Decision::ConfirmOverride;
-            confirm(db, referral_id, admin_id, override_flags, reward).await
+            confirm(db, referral_id, admin_id, override_flags, rewards).await
         }
         Decision::Reject => reject(db, referral_id, admin_id).await,
         Decision::Unconfirm => unconfirm(db, referral_id, admin_id).await,
@@ -116,7 +133,8 @@ where
 }
 
 /// Confirms a referral: in one transaction, status `confirmed` (who, when), the hit's
-/// `confirmed` timestamp, one ledger credit of `reward` for the referrer, one audit entry.
+/// `confirmed` timestamp, one ledger credit of `rewards.referrer` for the referrer (and one of
+/// `rewards.referee`, when above 0, for the referred user), one audit entry.
 ///
 /// Confirming a confirmed referral, or two admins confirming at once, yields `Unchanged` for
 /// all but one. Errors: `NotFound`; `Conflict` for a flagged referral without `override_flags`,
@@ -126,12 +144,14 @@ pub async fn confirm<C>(
     referral_id: i32,
     actor: impl Into<Actor>,
     override_flags: bool,
-    reward: i64,
+    rewards: impl Into<Rewards>,
 ) -> Result<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let actor = actor.into();
+    let rewards = rewards.into();
+    let reward = rewards.referrer;
     let txn = db.begin().await?;
     let now = crate::services::now();
     // The conditional write comes first: it takes SQLite's write lock at once (no lock
@@ -195,38 +215,61 @@ where
             .exec(&txn)
             .await?;
     }
-    let referred = users::Entity::find_by_id(referral.referred_user_id)
+    let referred_user = users::Entity::find_by_id(referral.referred_user_id)
         .one(&txn)
-        .await?
-        .map(|u| u.username)
+        .await?;
+    let referred = referred_user
+        .as_ref()
+        .map(|u| u.username.clone())
         .unwrap_or_default();
-    crate::services::ledger::credit_referral(
-        &txn,
-        referrer,
-        referral_id,
-        reward,
-        format!("Referral of {referred} confirmed"),
-        now,
-    )
-    .await?;
-    let action = if override_flags && !referral.flags.is_empty() {
-        "confirm_referral_override"
-    } else {
-        "confirm_referral"
+    // The referrer's ledger names whom they referred, unless that person asked not to be.
+    let shown = match &referred_user {
+        Some(u) if u.hidden_from_referrer => "a friend",
+        _ => referred.as_str(),
     };
     let referrer_name = users::Entity::find_by_id(referrer)
         .one(&txn)
         .await?
         .map(|u| u.username)
         .unwrap_or_default();
-    let detail = if referral.flags.is_empty() {
-        format!("{referred}: credited {reward} to {referrer_name}")
-    } else {
-        format!(
-            "{referred}: credited {reward} to {referrer_name}; flags overridden: {}",
-            referral.flags
-        )
+    use crate::services::ledger::{credit_referral, Credit, Party};
+    let credit = |party, user_id, amount, reason| Credit {
+        party,
+        user_id,
+        referral_id,
+        referee_id: referral.referred_user_id,
+        amount,
+        reason,
     };
+    let reason = format!("Referral of {shown} confirmed");
+    credit_referral(&txn, credit(Party::Referrer, referrer, reward, reason), now).await?;
+    // A deleted account is not credited.
+    let referee_credited = rewards.referee > 0
+        && referred_user
+            .as_ref()
+            .is_some_and(|u| u.deleted_at.is_none());
+    if referee_credited {
+        let reason = format!("Welcome reward: you joined through {referrer_name}'s link");
+        let credit = credit(
+            Party::Referee,
+            referral.referred_user_id,
+            rewards.referee,
+            reason,
+        );
+        credit_referral(&txn, credit, now).await?;
+    }
+    let action = if override_flags && !referral.flags.is_empty() {
+        "confirm_referral_override"
+    } else {
+        "confirm_referral"
+    };
+    let mut detail = format!("{referred}: credited {reward} to {referrer_name}");
+    if referee_credited {
+        detail.push_str(&format!(" and {} to {referred}", rewards.referee));
+    }
+    if !referral.flags.is_empty() {
+        detail.push_str(&format!("; flags overridden: {}", referral.flags));
+    }
     crate::services::audit::record(
         &txn,
         actor.user,
@@ -324,7 +367,10 @@ where
             .exec(&txn)
             .await?;
     }
-    let reversed = crate::services::ledger::reverse_last_credit(&txn, referral_id, now).await?;
+    use crate::services::ledger::{reverse_last_credit, Party};
+    let referee = referral.referred_user_id;
+    let reversed = reverse_last_credit(&txn, Party::Referrer, referral_id, referee, now).await?;
+    reverse_last_credit(&txn, Party::Referee, referral_id, referee, now).await?;
     crate::services::audit::record(
         &txn,
         actor.user,
@@ -387,7 +433,7 @@ pub async fn confirm_hit<C>(
     hit_id: uuid::Uuid,
     admin_id: i32,
     override_flags: bool,
-    reward: i64,
+    rewards: impl Into<Rewards>,
 ) -> Result<Outcome>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -423,7 +469,7 @@ where
                     Error::Conflict("This hit's link has no owner other than its visitor.".into())
                 })?;
             // Another request may have recorded this user's referral in the meantime.
-            record_pending(db, user_id, Some(owner), &hit)
+            record_pending(db, user_id, Some(owner), &hit, Rule::AdminPick)
                 .await?
                 .filter(|referral| referral.referral_hit_id == Some(hit.id))
                 .ok_or_else(|| {
@@ -435,5 +481,5 @@ where
                 })?
         }
     };
-    confirm(db, referral.id, admin_id, override_flags, reward).await
+    confirm(db, referral.id, admin_id, override_flags, rewards).await
 }

@@ -10,6 +10,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 pub struct ReferralRow {
     pub id: i32,
     pub referred: Option<String>,
+    /// The referred user asked that their referrer see "a friend" instead of `referred`.
+    pub referred_hidden: Option<bool>,
     pub referrer: Option<String>,
     pub identifier: Option<String>,
     pub referral_hit_id: Option<uuid::Uuid>,
@@ -48,6 +50,10 @@ pub async fn list(
         .expr_as(
             Expr::col((a.clone(), users::Column::Username)),
             Alias::new("referred"),
+        )
+        .expr_as(
+            Expr::col((a.clone(), users::Column::HiddenFromReferrer)),
+            Alias::new("referred_hidden"),
         )
         .expr_as(
             Expr::col((b.clone(), users::Column::Username)),

@@ -5,8 +5,10 @@ mod attribution;
 mod decisions;
 mod listing;
 
-pub use attribution::{attribute_signup, Flag};
-pub use decisions::{confirm, confirm_hit, decide, reject, unconfirm, Actor, Decision, Outcome};
+pub use attribution::{attribute_signup, Flag, Rule};
+pub use decisions::{
+    confirm, confirm_hit, decide, reject, unconfirm, Actor, Decision, Outcome, Rewards,
+};
 pub use listing::{find_for_referred, list, ReferralRow};
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<Str
         hit,
         admin.id,
         override_flags.unwrap_or(false),
-        state.config.reward_points,
+        state.config.rewards(),
     )
     .await?;
     Ok(describe(

@@ -38,14 +38,8 @@ pub(crate) mod ssr {
         id: i32,
         decision: Decision,
     ) -> Result<Outcome, hype::Error> {
-        hype::services::referrals::decide(
-            &state.db,
-            id,
-            admin_id,
-            decision,
-            state.config.reward_points,
-        )
-        .await
+        hype::services::referrals::decide(&state.db, id, admin_id, decision, state.config.rewards())
+            .await
     }
 
     pub fn outcome_changed(outcome: Outcome) -> bool {

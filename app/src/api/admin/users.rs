@@ -40,7 +40,7 @@ pub async fn get_user_ledger(id: i32) -> Result<LedgerView, AppError> {
     let user = hype::services::users::find_by_id(&state.db, id)
         .await?
         .ok_or_else(|| AppError::NotFound("No such user.".into()))?;
-    ledger_view(&state, user.id, user.username).await
+    ledger_view(&state, user.id, user.username, false).await
 }
 
 /// The forms' fields, read in the browser (see `components::post_form`).

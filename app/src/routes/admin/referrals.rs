@@ -194,7 +194,11 @@ fn ReferralRow(
                     />
                 </td>
             })}
-            <td>{referral.referred.clone()}</td>
+            <td>
+                <a href=format!("/referrals/{}", referral.id) title="See the receipt">
+                    {referral.referred.clone()}
+                </a>
+            </td>
             <td>{referral.referrer}</td>
             <td>{referral.identifier}</td>
             <td class="nowrap">{referral.hit_at.unwrap_or_default()}</td>
