@@ -13,6 +13,7 @@ bench/faults.sh
 bench/login-flood.sh
 bench/conversions.sh
 bench/leaderboard.sh
+bench/what-if.sh
 table=$(
   echo "| figure | target | measured | result |"
   echo "| --- | --- | --- | --- |"

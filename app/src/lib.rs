@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view={Lazy::<routes::admin::users::AdminUsersPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/webhooks") view={Lazy::<routes::admin::webhooks::WebhooksPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/api-keys") view={Lazy::<routes::admin::api_keys::ApiKeysPage>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/what-if") view={Lazy::<routes::admin::what_if::WhatIfPage>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/audit") view={Lazy::<routes::admin::audit::AuditPage>::new()} ssr=SsrMode::InOrder/>
                 </Routes>
             </main>

@@ -454,3 +454,38 @@ pub struct ReceiptLedgerView {
     pub amount: i64,
     pub reason: String,
 }
+
+/// `/admin/what-if`: the rule in force, and a replay under another when one was asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatIfView {
+    /// `last-click` or `first-click`.
+    pub current_model: String,
+    pub current_days: u32,
+    pub result: Option<WhatIfResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatIfResult {
+    pub model: String,
+    pub days: u32,
+    pub replayed: u64,
+    pub admin_picked: u64,
+    pub hits_read: u64,
+    pub changed: u64,
+    pub changed_confirmed: u64,
+    pub points_moved: i64,
+    pub took_ms: u64,
+    /// The first 200 changes, newest referral first.
+    pub changes: Vec<WhatIfChangeView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatIfChangeView {
+    pub referral_id: i32,
+    pub referred: String,
+    pub status: String,
+    pub referrer: String,
+    /// `None`: nobody would have referred them.
+    pub would_be: Option<String>,
+    pub points: i64,
+}

@@ -20,6 +20,7 @@ pub mod referrals;
 pub mod running_totals;
 pub mod settings;
 pub mod users;
+pub mod what_if;
 
 /// Lower-case hexadecimal: the form of every stored digest and generated secret.
 pub fn hex(bytes: &[u8]) -> String {

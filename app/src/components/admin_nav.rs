@@ -7,6 +7,7 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
         ("/admin", "Overview"),
         ("/admin/hits", "Hits"),
         ("/admin/referrals", "Referrals"),
+        ("/admin/what-if", "What-if"),
         ("/admin/links", "Links"),
         ("/admin/users", "Users"),
         ("/admin/webhooks", "Webhooks"),

@@ -19,3 +19,4 @@ mod ref_links;
 mod referee;
 mod site;
 mod webhooks;
+mod what_if;

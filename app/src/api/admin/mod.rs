@@ -9,6 +9,7 @@ pub mod overview;
 pub mod referrals;
 pub mod users;
 pub mod webhooks;
+pub mod what_if;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

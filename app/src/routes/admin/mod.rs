@@ -7,3 +7,4 @@ pub mod overview;
 pub mod referrals;
 pub mod users;
 pub mod webhooks;
+pub mod what_if;
