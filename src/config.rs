@@ -338,14 +338,6 @@ impl HypeConfig {
         self.public_url.scheme() == "https"
     }
 
-    /// The points a confirmation credits, to the referrer and to the referred user.
-    pub fn rewards(&self) -> crate::services::referrals::Rewards {
-        crate::services::referrals::Rewards {
-            referrer: self.reward_points,
-            referee: self.referee_reward_points,
-        }
-    }
-
     pub fn attribution_window(&self) -> chrono::Duration {
         chrono::Duration::days(i64::from(self.attribution_window_days))
     }

@@ -183,7 +183,7 @@ where
                 referral.id,
                 Actor::api_key(&key.name),
                 false,
-                config.rewards(),
+                super::referrals::Rewards::of(config),
             )
             .await?;
             confirmed_now = matches!(outcome, Outcome::Changed);

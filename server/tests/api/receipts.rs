@@ -185,7 +185,7 @@ async fn the_referee_reward_is_credited_and_reversed_exactly_once(db: Db) {
     let referral = app.referral(alice.id, "alice-link", "bob").await;
     let bob = referral.referred_user_id;
     let root = app.admin("root").await;
-    let rewards = app.state.config.rewards();
+    let rewards = Rewards::of(&app.state.config);
     assert_eq!(
         rewards,
         Rewards {

@@ -53,6 +53,16 @@ pub struct Rewards {
     pub referee: i64,
 }
 
+impl Rewards {
+    /// The points `config` sets (`HYPE_REWARD_POINTS`, `HYPE_REFEREE_REWARD_POINTS`).
+    pub fn of(config: &crate::config::HypeConfig) -> Self {
+        Self {
+            referrer: config.reward_points,
+            referee: config.referee_reward_points,
+        }
+    }
+}
+
 impl From<i64> for Rewards {
     /// The referrer's points alone.
     fn from(referrer: i64) -> Self {

@@ -337,7 +337,7 @@ pub(super) async fn confirm(
                 ))),
             }
         })?;
-        let reward = state.config.rewards();
+        let reward = crate::services::referrals::Rewards::of(&state.config);
         crate::services::referrals::confirm(&state.db, id, actor, body.override_flags, reward).await
     })
     .await

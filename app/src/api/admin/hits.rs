@@ -36,7 +36,7 @@ pub async fn confirm_hit(id: String, override_flags: Option<bool>) -> Result<Str
         hit,
         admin.id,
         override_flags.unwrap_or(false),
-        state.config.rewards(),
+        hype::services::referrals::Rewards::of(&state.config),
     )
     .await?;
     Ok(describe(

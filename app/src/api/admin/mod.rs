@@ -39,8 +39,14 @@ pub(crate) mod ssr {
         id: i32,
         decision: Decision,
     ) -> Result<Outcome, hype::Error> {
-        hype::services::referrals::decide(&state.db, id, admin_id, decision, state.config.rewards())
-            .await
+        hype::services::referrals::decide(
+            &state.db,
+            id,
+            admin_id,
+            decision,
+            hype::services::referrals::Rewards::of(&state.config),
+        )
+        .await
     }
 
     pub fn outcome_changed(outcome: Outcome) -> bool {
