@@ -67,7 +67,7 @@ async fn stored_strings_are_shown_as_text_never_as_html(db: Db) {
     assert!(!page.contains("<b>bold</b>"));
 }
 
-const ADMIN_ENDPOINTS: [&str; 22] = [
+const ADMIN_ENDPOINTS: [&str; 23] = [
     "overview",
     "list_hits",
     "list_referrals",
@@ -90,6 +90,7 @@ const ADMIN_ENDPOINTS: [&str; 22] = [
     "list_api_keys",
     "create_api_key",
     "revoke_api_key",
+    "what_if",
 ];
 
 /// Everything an admin function could change, counted.
@@ -180,6 +181,8 @@ async fn every_admin_function_refuses_visitors_and_non_admins_and_changes_nothin
         ("enabled", "false"),
         ("name", "sneaky key"),
         ("scopes", ""),
+        ("model", "first-click"),
+        ("days", "30"),
     ];
     let mallory = app.signed_in("mallory").await;
     for path in &registered {
