@@ -7,7 +7,6 @@
 //! and the referred user as "a friend" when they asked to be hidden. The referred user sees
 //! their own data in full. Anyone else gets `NotFound`, as for a referral that doesn't exist.
 use crate::config::HypeConfig;
-use crate::entities::referrals::ReferralStatus;
 use crate::entities::{
     audit_log, conversions, referral_hits, referral_links, referrals, reward_ledger, users,
 };
@@ -124,7 +123,14 @@ pub async fn receipt(
     } else {
         return Err(missing());
     };
-    let names = usernames(db, &referral).await?;
+    let audit = audit_log::Entity::find()
+        .filter(audit_log::Column::TargetTable.eq("referrals"))
+        .filter(audit_log::Column::TargetId.eq(referral.id.to_string()))
+        .order_by_asc(audit_log::Column::Id)
+        .limit(200)
+        .all(db)
+        .await?;
+    let names = usernames(db, &referral, &audit).await?;
     let name = |id: i32| names.get(&id).map(|u| u.username.clone());
     let referred_user = names.get(&referral.referred_user_id);
     let hidden = referred_user.is_some_and(|u| u.hidden_from_referrer);
@@ -132,16 +138,10 @@ pub async fn receipt(
         Viewer::Referrer if hidden => "a friend".to_owned(),
         _ => name(referral.referred_user_id).unwrap_or_else(|| "a deleted account".into()),
     };
-    let status = if referral.status == ReferralStatus::Rejected
-        && referral.decided_by == Some(referral.referred_user_id)
-    {
-        "declined"
-    } else {
-        referral.status.as_str()
-    };
+    let status = super::referee::status_of(&referral);
     let rule = stored_rule(&referral);
     let (journey, more_visits) = journey(db, &referral, rule, as_viewer, viewer_id).await?;
-    let decisions = decisions(db, &referral, as_viewer, &names).await?;
+    let decisions = decisions(audit, &referral, as_viewer, &names);
     let conversions = conversions::Entity::find()
         .filter(conversions::Column::ReferralId.eq(referral.id))
         .order_by_asc(conversions::Column::OccurredAt)
@@ -179,22 +179,15 @@ pub async fn receipt(
     })
 }
 
-/// The referral's people, and everyone who decided on it.
+/// The referral's people, and everyone who decided on it (from its `audit` rows).
 async fn usernames(
     db: &impl ConnectionTrait,
     referral: &referrals::Model,
+    audit: &[audit_log::Model],
 ) -> Result<HashMap<i32, users::Model>> {
-    let deciders = audit_log::Entity::find()
-        .select_only()
-        .column(audit_log::Column::ActorUserId)
-        .filter(audit_log::Column::TargetTable.eq("referrals"))
-        .filter(audit_log::Column::TargetId.eq(referral.id.to_string()))
-        .into_tuple::<Option<i32>>()
-        .all(db)
-        .await?;
-    let ids = deciders
-        .into_iter()
-        .flatten()
+    let ids = audit
+        .iter()
+        .filter_map(|row| row.actor_user_id)
         .chain([referral.referred_user_id])
         .chain(referral.referrer_user_id);
     Ok(users::Entity::find()
@@ -356,21 +349,13 @@ fn flags(stored: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn decisions(
-    db: &impl ConnectionTrait,
+fn decisions(
+    rows: Vec<audit_log::Model>,
     referral: &referrals::Model,
     viewer: Viewer,
     names: &HashMap<i32, users::Model>,
-) -> Result<Vec<DecisionEntry>> {
-    let rows = audit_log::Entity::find()
-        .filter(audit_log::Column::TargetTable.eq("referrals"))
-        .filter(audit_log::Column::TargetId.eq(referral.id.to_string()))
-        .order_by_asc(audit_log::Column::Id)
-        .limit(200)
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
+) -> Vec<DecisionEntry> {
+    rows.into_iter()
         .map(|row| {
             let what = match row.action.as_str() {
                 "confirm_referral" => "Confirmed",
@@ -410,7 +395,7 @@ async fn decisions(
                 detail: (viewer == Viewer::Admin && !row.detail.is_empty()).then_some(row.detail),
             }
         })
-        .collect())
+        .collect()
 }
 
 async fn ledger(

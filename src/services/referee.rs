@@ -25,12 +25,17 @@ pub struct MyReferral {
 impl MyReferral {
     /// `pending`, `confirmed`, `rejected`, or `declined` (rejected by the user themself).
     pub fn status(&self) -> &'static str {
-        let r = &self.referral;
-        if r.status == ReferralStatus::Rejected && r.decided_by == Some(r.referred_user_id) {
-            "declined"
-        } else {
-            r.status.as_str()
-        }
+        status_of(&self.referral)
+    }
+}
+
+/// A referral's status as its people read it: `pending`, `confirmed`, `rejected`, or
+/// `declined` (rejected by the referred user themself).
+pub fn status_of(r: &referrals::Model) -> &'static str {
+    if r.status == ReferralStatus::Rejected && r.decided_by == Some(r.referred_user_id) {
+        "declined"
+    } else {
+        r.status.as_str()
     }
 }
 
