@@ -58,6 +58,19 @@ pub struct LinkView {
     pub destination: Option<String>,
 }
 
+/// One page of *My links*.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkListView {
+    /// Newest first.
+    pub links: Vec<LinkView>,
+    /// 1-based.
+    pub page: u64,
+    /// At least 1.
+    pub pages: u64,
+    /// All the user's links.
+    pub total: u64,
+}
+
 /// `/links/{identifier}`: one link, what it did over a period, and its settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkDetailView {
@@ -385,6 +398,8 @@ pub struct DeliveryView {
 pub struct ApiKeysView {
     pub scopes: Vec<String>,
     pub keys: Vec<ApiKeyView>,
+    /// A key just created by a plain form, shown on this load only.
+    pub new_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

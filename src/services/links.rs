@@ -4,8 +4,8 @@ use crate::error::{Error, Result};
 use crate::types::Identifier;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 
 pub const MAX_LABEL_CHARS: usize = 100;
@@ -197,6 +197,44 @@ pub async fn list_for_user(
         .order_by_desc(referral_links::Column::Id)
         .all(db)
         .await?)
+}
+
+/// One page of a user's links, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkPage {
+    pub links: Vec<referral_links::Model>,
+    /// 1-based; a page past the last is the last.
+    pub page: u64,
+    /// At least 1, even with no links.
+    pub pages: u64,
+    /// All the user's links.
+    pub total: u64,
+}
+
+/// Page `page` (1-based; 0 is taken as 1, one past the last as the last) of `user_id`'s links,
+/// `per_page` (at least 1) to a page, newest first.
+pub async fn page_for_user(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    page: u64,
+    per_page: u64,
+) -> Result<LinkPage> {
+    let per_page = per_page.max(1);
+    let paginator = referral_links::Entity::find()
+        .filter(referral_links::Column::UserId.eq(user_id))
+        .order_by_desc(referral_links::Column::CreatedAt)
+        .order_by_desc(referral_links::Column::Id)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let pages = total.div_ceil(per_page).max(1);
+    let page = page.clamp(1, pages);
+    let links = paginator.fetch_page(page - 1).await?;
+    Ok(LinkPage {
+        links,
+        page,
+        pages,
+        total,
+    })
 }
 
 /// Disables or re-enables one of `owner_id`'s links; the audit log records it. A link an admin

@@ -1,24 +1,36 @@
 //! "My links": list with counts, create (random or vanity), disable and re-enable.
 use crate::error::AppError;
-use crate::models::{LinkDetailView, LinkView};
+use crate::models::{LinkDetailView, LinkListView};
 use leptos::prelude::*;
 
-/// The signed-in user's links, newest first, with their counts.
+/// Links on one page of *My links*.
+pub const LINKS_PER_PAGE: u64 = 20;
+
+/// Page `page` (1-based; default 1, past the last: the last) of the signed-in user's links,
+/// newest first, with their counts.
 #[server(endpoint = "list_links", output = crate::codec::Json)]
-pub async fn list_links() -> Result<Vec<LinkView>, AppError> {
+pub async fn list_links(page: Option<u64>) -> Result<LinkListView, AppError> {
     use crate::api::ssr::*;
     let state = state()?;
     let user = require_user().await?;
-    let links = hype::services::links::list_for_user(&state.db, user.id).await?;
-    let ids: Vec<i32> = links.iter().map(|l| l.id).collect();
+    let found =
+        hype::services::links::page_for_user(&state.db, user.id, page.unwrap_or(1), LINKS_PER_PAGE)
+            .await?;
+    let ids: Vec<i32> = found.links.iter().map(|l| l.id).collect();
     let stats = hype::services::link_counts::for_links(&state.db, &ids).await?;
-    Ok(links
-        .into_iter()
-        .map(|link| {
-            let counts = stats.get(&link.id).copied().unwrap_or_default();
-            link_view(&state.config, link, counts)
-        })
-        .collect())
+    Ok(LinkListView {
+        links: found
+            .links
+            .into_iter()
+            .map(|link| {
+                let counts = stats.get(&link.id).copied().unwrap_or_default();
+                link_view(&state.config, link, counts)
+            })
+            .collect(),
+        page: found.page,
+        pages: found.pages,
+        total: found.total,
+    })
 }
 
 #[cfg(feature = "ssr")]
@@ -26,8 +38,8 @@ fn link_view(
     config: &hype::HypeConfig,
     link: hype::entities::referral_links::Model,
     counts: hype::services::link_counts::LinkStats,
-) -> LinkView {
-    LinkView {
+) -> crate::models::LinkView {
+    crate::models::LinkView {
         url: config.link_url(&link.identifier),
         id: link.id,
         identifier: link.identifier,
@@ -143,6 +155,10 @@ pub async fn create_link(
     .await?;
     // `/ref` may have remembered the identifier as unknown.
     state.links.forget_all();
+    // The new link is the newest: on the first page (the page itself goes there when hydrated).
+    if from_plain_form() {
+        leptos_axum::redirect("/links");
+    }
     Ok(())
 }
 

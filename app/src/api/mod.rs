@@ -88,6 +88,15 @@ pub mod ssr {
             .map(|ip| ip.to_string())
     }
 
+    /// Whether the request is a plain HTML form's (a browser without JavaScript), which is
+    /// answered with a redirect rather than data.
+    pub fn from_plain_form() -> bool {
+        request_headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+
     /// The request's headers.
     pub fn request_headers() -> axum::http::HeaderMap {
         use_context::<Parts>()

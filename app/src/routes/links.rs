@@ -5,20 +5,36 @@ use crate::components::form_error::{form_error, FormError};
 use crate::components::post_form::PostForm;
 use crate::components::share::ShareLink;
 use crate::error::AppError;
-use crate::models::LinkView;
+use crate::models::{LinkListView, LinkView};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 lazy_page!(LinksPage => LinksBody);
 
 #[component]
 fn LinksBody() -> impl IntoView {
+    let query = use_query_map();
+    // A malformed page number is the first page; one past the last, the last.
+    let page = Memo::new(move |_| {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+    });
     let create = ServerAction::<CreateLink>::new();
     let toggle = ServerAction::<SetLinkDisabled>::new();
     let links = Resource::new(
-        move || (create.version().get(), toggle.version().get()),
-        |_| list_links(),
+        move || (page.get(), create.version().get(), toggle.version().get()),
+        |(page, _, _)| list_links(Some(page)),
     );
+    // A new link is the newest: from a later page, go to the first, where it is.
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(()))) && page.get_untracked() > 1 {
+            go_to_first_page();
+        }
+    });
     let destinations = Resource::new(|| (), |_| link_destinations());
     let create_error = form_error(create.value());
     let toggle_error = Signal::derive(move || match toggle.value().get() {
@@ -99,7 +115,7 @@ fn LinksBody() -> impl IntoView {
                                 <FormError message=create_error/>
                                 <FormError message=toggle_error/>
                             </section>
-                            <LinkTable links=list toggle/>
+                            <LinkTable list toggle/>
                         }
                             .into_any()
                     }
@@ -110,8 +126,8 @@ fn LinksBody() -> impl IntoView {
 }
 
 #[component]
-fn LinkTable(links: Vec<LinkView>, toggle: ServerAction<SetLinkDisabled>) -> impl IntoView {
-    if links.is_empty() {
+fn LinkTable(list: LinkListView, toggle: ServerAction<SetLinkDisabled>) -> impl IntoView {
+    if list.links.is_empty() {
         return view! {
             <section class="card empty">
                 <p>"You have no links yet. Create one above and share it."</p>
@@ -119,8 +135,11 @@ fn LinkTable(links: Vec<LinkView>, toggle: ServerAction<SetLinkDisabled>) -> imp
         }
         .into_any();
     }
+    let pager = (list.pages > 1).then(|| view! { <Pager page=list.page pages=list.pages/> });
+    let summary = summary(&list);
     view! {
         <section class="card">
+            <p class="muted small" data-testid="link-count">{summary}</p>
             <table class="links">
                 <thead>
                     <tr>
@@ -134,15 +153,65 @@ fn LinkTable(links: Vec<LinkView>, toggle: ServerAction<SetLinkDisabled>) -> imp
                     </tr>
                 </thead>
                 <tbody>
-                    {links
+                    {list
+                        .links
                         .into_iter()
                         .map(|link| view! { <LinkRow link toggle/> })
                         .collect_view()}
                 </tbody>
             </table>
+            {pager}
         </section>
     }
     .into_any()
+}
+
+/// "1 link", "42 links · page 2 of 3".
+fn summary(list: &LinkListView) -> String {
+    let count = if list.total == 1 {
+        "1 link".to_owned()
+    } else {
+        format!("{} links", list.total)
+    };
+    if list.pages > 1 {
+        format!("{count} · page {} of {}", list.page, list.pages)
+    } else {
+        count
+    }
+}
+
+/// Newest, newer, older and oldest pages. The links load whole pages (`rel="external"`): the
+/// page's data is keyed on its URL.
+#[component]
+fn Pager(page: u64, pages: u64) -> impl IntoView {
+    let href = |n: u64| {
+        if n <= 1 {
+            "/links".to_owned()
+        } else {
+            format!("/links?page={n}")
+        }
+    };
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {(page > 1).then(|| view! {
+                <a href=href(1) rel="external">"« Newest"</a>
+                <a href=href(page - 1) rel="external">"‹ Newer"</a>
+            })}
+            {(page < pages).then(|| view! {
+                <a href=href(page + 1) rel="external">"Older ›"</a>
+                <a href=href(pages) rel="external">"Oldest »"</a>
+            })}
+        </nav>
+    }
+}
+
+/// Loads `/links` whole.
+fn go_to_first_page() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        // Nothing to do when the browser refuses: the link is made, on the first page.
+        let _ = window.location().set_href("/links");
+    }
 }
 
 #[component]

@@ -63,7 +63,7 @@ async fn a_bot_visit_changes_no_count_and_no_attribution(db: Db) {
             .json()
             .await
             .unwrap();
-        links[0].clone()
+        links["links"][0].clone()
     };
     let link = alices_link().await;
     assert_eq!(

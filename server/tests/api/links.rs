@@ -16,7 +16,128 @@ on_both_databases!(
     a_link_an_admin_disabled_stays_disabled_for_its_owner,
     a_link_s_qr_code_reads_as_its_url_and_my_links_shares_it,
     a_link_s_page_shows_what_it_did_and_its_owner_edits_it,
+    my_links_pages_twenty_at_a_time,
 );
+
+/// Page `page` of *My links* as `client` sees it: its links.
+async fn my_links(app: &TestApp, client: &reqwest::Client, page: Option<&str>) -> Vec<Value> {
+    let form: Vec<(&str, &str)> = page.map(|p| ("page", p)).into_iter().collect();
+    let body: Value = app
+        .call(client, "list_links", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["links"].as_array().cloned().unwrap_or_default()
+}
+
+async fn my_links_pages_twenty_at_a_time(db: Db) {
+    let app = spawn_app(db).await;
+    let alice = app.user("alice").await;
+    for n in 0..45 {
+        app.link(alice.id, &format!("link-{n:02}")).await;
+    }
+    let bob = app.user("bob").await;
+    app.link(bob.id, "bobs").await;
+    let client = app.signed_in("alice").await;
+
+    let page = |n: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let body: Value = app
+                .call(client, "list_links", &[("page", n)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            body
+        }
+    };
+    let first = page("1").await;
+    assert_eq!(
+        (
+            first["page"].as_u64(),
+            first["pages"].as_u64(),
+            first["total"].as_u64()
+        ),
+        (Some(1), Some(3), Some(45))
+    );
+    let identifiers = |body: &Value| -> Vec<String> {
+        body["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["identifier"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut seen = identifiers(&first);
+    assert_eq!(seen.len(), 20);
+    assert_eq!(seen[0], "link-44", "newest first");
+    seen.extend(identifiers(&page("2").await));
+    let last = page("3").await;
+    seen.extend(identifiers(&last));
+    assert_eq!(identifiers(&last).len(), 5);
+    let expected: Vec<String> = (0..45).rev().map(|n| format!("link-{n:02}")).collect();
+    assert_eq!(seen, expected, "every link once, in order, none of bob's");
+    assert_eq!(page("99").await["page"], 3, "past the last page: the last");
+    assert_eq!(page("0").await["page"], 1);
+    assert_eq!(
+        my_links(&app, &client, None).await.len(),
+        20,
+        "no page: the first"
+    );
+    let refused = app.call(&client, "list_links", &[("page", "two")]).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    let html = app
+        .get(&client, "/links?page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("45 links · page 2 of 3"), "{html}");
+    assert!(html.contains("link-24") && !html.contains("link-44"));
+    assert!(html.contains(r#"href="/links?page=3""#));
+    assert!(html.contains(r#"href="/links""#));
+    let malformed = app
+        .get(&client, "/links?page=x")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(malformed.contains("page 1 of 3"));
+
+    // Made from page 3 without JavaScript, a link is shown where it is: on the first page.
+    let made = client
+        .post(app.url("/api/create_link"))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/links?page=3"))
+        .form(&[("identifier", "newest"), ("label", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), StatusCode::FOUND);
+    assert_eq!(location(&made), "/links");
+    assert_eq!(
+        my_links(&app, &client, None).await[0]["identifier"],
+        "newest"
+    );
+    // A refused one goes back to the page it came from, with the message.
+    let taken = client
+        .post(app.url("/api/create_link"))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/links?page=3"))
+        .form(&[("identifier", "newest"), ("label", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::FOUND);
+    assert!(
+        location(&taken).starts_with("/links?page=3&error="),
+        "{}",
+        location(&taken)
+    );
+}
 
 async fn a_link_s_page_shows_what_it_did_and_its_owner_edits_it(db: Db) {
     let app = spawn_app(db).await;
@@ -406,12 +527,7 @@ async fn users_create_random_and_vanity_links(db: Db) {
         .await;
     assert_eq!(vanity.status(), StatusCode::OK);
 
-    let links: Vec<Value> = app
-        .call(&client, "list_links", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let links = my_links(&app, &client, None).await;
     assert_eq!(links.len(), 2);
     assert_eq!(links[0]["identifier"], "alice-2026");
     assert_eq!(links[0]["url"], "http://127.0.0.1:3000/ref/alice-2026");
@@ -438,12 +554,7 @@ async fn bad_or_taken_identifiers_get_a_clear_message(db: Db) {
         let body = response.text().await.unwrap();
         assert!(body.contains(message), "{body}");
     }
-    let links: Vec<Value> = app
-        .call(&client, "list_links", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let links = my_links(&app, &client, None).await;
     assert_eq!(links.len(), 1);
 }
 
@@ -505,12 +616,7 @@ async fn link_counts_follow_visits_and_signups(db: Db) {
 
     let owner = browser();
     app.login(&owner, "alice").await;
-    let links: Vec<Value> = app
-        .call(&owner, "list_links", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let links = my_links(&app, &owner, None).await;
     assert_eq!(links[0]["hits"], 3);
     assert_eq!(links[0]["visitors"], 2);
     assert_eq!(links[0]["signups"], 1);
