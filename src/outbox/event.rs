@@ -14,6 +14,10 @@ pub enum EventType {
     RewardCredited,
     /// A credit was reversed (the referral was unconfirmed or rejected).
     RewardReversed,
+    /// The referred user was credited too (`HYPE_REFEREE_REWARD_POINTS`).
+    RefereeRewardCredited,
+    /// The referred user's credit was reversed.
+    RefereeRewardReversed,
     UserCreated,
     /// Sent by an admin's "Send test event" to one endpoint only.
     WebhookTest,
@@ -27,13 +31,15 @@ pub enum EventType {
 
 impl EventType {
     /// The types an endpoint can ask for.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::ReferralCreated,
         Self::ReferralConfirmed,
         Self::ReferralRejected,
         Self::ReferralUnconfirmed,
         Self::RewardCredited,
         Self::RewardReversed,
+        Self::RefereeRewardCredited,
+        Self::RefereeRewardReversed,
         Self::UserCreated,
     ];
 
@@ -46,6 +52,8 @@ impl EventType {
             Self::ReferralUnconfirmed => "referral.unconfirmed",
             Self::RewardCredited => "reward.credited",
             Self::RewardReversed => "reward.reversed",
+            Self::RefereeRewardCredited => "referee_reward.credited",
+            Self::RefereeRewardReversed => "referee_reward.reversed",
             Self::UserCreated => "user.created",
             Self::WebhookTest => "webhook.test",
             Self::EmailConfirmation => "account.email_confirmation",

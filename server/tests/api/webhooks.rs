@@ -16,6 +16,7 @@ on_both_databases!(
     a_private_target_is_refused_by_default,
     two_instances_deliver_every_event_once,
     admins_manage_endpoints_and_see_deliveries,
+    the_referee_s_reward_has_events_of_its_own,
 );
 
 mod processes {
@@ -285,6 +286,52 @@ async fn deliveries_are_signed_retried_and_in_order(db: Db) {
         "{rows:#?}"
     );
     assert_eq!(rows.iter().map(|d| d.attempts).max(), Some(2));
+}
+
+async fn the_referee_s_reward_has_events_of_its_own(db: Db) {
+    let app = spawn_app_with(db, |c| {
+        c.webhook_allow_private = true;
+        c.referee_reward_points = 25;
+    })
+    .await;
+    let receiver = Receiver::start(&[]).await;
+    endpoint(
+        &app,
+        &receiver,
+        "referee_reward.credited,referee_reward.reversed",
+    )
+    .await;
+    let root = app.signed_in("root").await;
+    let alice = app.user("alice").await;
+    let referral = app.referral(alice.id, "alice-link", "bob").await;
+    for action in ["confirm", "unconfirm"] {
+        let response = app
+            .call(
+                &root,
+                "admin/decide_referral",
+                &[("id", &referral.id.to_string()), ("action", action)],
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{action}");
+    }
+    receiver
+        .wait_for("the referee's credit and its reversal", |r| {
+            r.iter().filter(|r| r.answered.is_success()).count() == 2
+        })
+        .await;
+    let delivered = receiver.delivered();
+    let types: Vec<&str> = delivered.iter().map(event_type).collect();
+    assert_eq!(
+        types,
+        ["referee_reward.credited", "referee_reward.reversed"],
+        "only what the endpoint asked for, in order"
+    );
+    for (received, points) in delivered.iter().zip([25, 25]) {
+        let data = &received.body["data"];
+        assert_eq!(data["referred"], "bob");
+        assert_eq!(data["referrer"], "alice");
+        assert_eq!(data["points"], points, "{data}");
+    }
 }
 
 async fn a_private_target_is_refused_by_default(db: Db) {

@@ -285,15 +285,14 @@ where
         actor.detail(detail),
     )
     .await?;
-    emit_referral(
-        &txn,
-        referral_id,
-        &[
-            (EventType::ReferralConfirmed, None),
-            (EventType::RewardCredited, Some(reward)),
-        ],
-    )
-    .await?;
+    let mut events = vec![
+        (EventType::ReferralConfirmed, None),
+        (EventType::RewardCredited, Some(reward)),
+    ];
+    if referee_credited {
+        events.push((EventType::RefereeRewardCredited, Some(rewards.referee)));
+    }
+    emit_referral(&txn, referral_id, &events).await?;
     txn.commit().await?;
     Ok(Outcome::Changed)
 }
@@ -376,7 +375,8 @@ where
     use crate::services::ledger::{reverse_last_credit, Party};
     let referee = referral.referred_user_id;
     let reversed = reverse_last_credit(&txn, Party::Referrer, referral_id, referee, now).await?;
-    reverse_last_credit(&txn, Party::Referee, referral_id, referee, now).await?;
+    let referee_reversed =
+        reverse_last_credit(&txn, Party::Referee, referral_id, referee, now).await?;
     crate::services::audit::record(
         &txn,
         actor.user,
@@ -391,7 +391,12 @@ where
         _ => EventType::ReferralUnconfirmed,
     };
     let reversal = reversed.map(|points| (EventType::RewardReversed, Some(points)));
-    let events: Vec<_> = std::iter::once((event, None)).chain(reversal).collect();
+    let referee_reversal =
+        referee_reversed.map(|points| (EventType::RefereeRewardReversed, Some(points)));
+    let events: Vec<_> = std::iter::once((event, None))
+        .chain(reversal)
+        .chain(referee_reversal)
+        .collect();
     emit_referral(&txn, referral_id, &events).await?;
     txn.commit().await?;
     Ok(Outcome::Changed)
