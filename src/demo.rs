@@ -22,8 +22,9 @@ pub struct Seeded {
 }
 
 /// Adds `users` demo users (`demo-user-N`, password [`DEMO_PASSWORD`]), `links` links spread
-/// over them (`demo-N`), and `hits` hits over the last 30 days — a quarter of them claimed by a
-/// demo user, a tenth of those confirmed — and one pending referral per user with a claimed hit.
+/// over them (`demo-N`), and `hits` hits over the last 30 days — one in 25 a chat's link-preview
+/// fetcher (a bot), a quarter of the others claimed by a demo user, a tenth of those confirmed —
+/// and one pending referral per user with a claimed hit.
 /// `progress` is called after each batch of hits with the number stored so far.
 ///
 /// Everything goes in one transaction, hits in time order with time-ordered (v7) ids, so each
@@ -112,6 +113,12 @@ async fn seed_in(
         "Mozilla/5.0 (iPhone; CPU iPhone OS 19_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
         "curl/8.10",
     ];
+    // Chats unfurling a pasted link: recorded as bots, counted nowhere.
+    const PREVIEW_FETCHERS: [&str; 3] = [
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "WhatsApp/2.23.20.0 A",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    ];
     const NEXTS: [&str; 4] = ["", "/signup", "/", "/pricing?plan=pro"];
     const REFERERS: [&str; 4] = [
         "",
@@ -139,11 +146,29 @@ async fn seed_in(
                         at.timestamp() as u64,
                         at.timestamp_subsec_nanos(),
                     );
+                    let id = Uuid::new_v7(stamp);
+                    if rng.gen_ratio(1, 25) {
+                        let agent = PREVIEW_FETCHERS[rng.gen_range(0..PREVIEW_FETCHERS.len())];
+                        return referral_hits::ActiveModel {
+                            id: Set(id),
+                            referral_link_id: Set(link_id),
+                            visitor_id: Set(None),
+                            authenticated: Set(false),
+                            hit_user_id: Set(None),
+                            ip: Set(Some("203.0.113.7".into())),
+                            user_agent: Set(agent.into()),
+                            http_referer: Set(String::new()),
+                            next: Set(String::new()),
+                            confirmed: Set(None),
+                            created_at: Set(at),
+                            updated_at: Set(at),
+                            is_bot: Set(true),
+                        };
+                    }
                     let claimed = rng.gen_ratio(1, 4);
                     let user_index = rng.gen_range(0..user_ids.len());
                     let hit_user = (claimed && Some(user_ids[user_index]) != owner)
                         .then_some(user_ids[user_index]);
-                    let id = Uuid::new_v7(stamp);
                     if hit_user.is_some() && first_claimed[user_index].is_none() {
                         first_claimed[user_index] = Some((id, owner));
                     }
@@ -221,6 +246,20 @@ mod tests {
             referral_hits::Entity::find().count(&db).await.unwrap(),
             2500
         );
+        let bots = referral_hits::Entity::find()
+            .filter(referral_hits::Column::IsBot.eq(true))
+            .all(&db)
+            .await
+            .unwrap();
+        assert!((40..=170).contains(&bots.len()), "{} bot hits", bots.len());
+        assert!(bots
+            .iter()
+            .all(|h| h.hit_user_id.is_none() && h.visitor_id.is_none()));
+        // The overview's totals count people's hits only.
+        let (days, _) = crate::services::running_totals::read(&db, chrono::NaiveDate::default())
+            .await
+            .unwrap();
+        assert_eq!(days.values().sum::<i64>() as usize, 2500 - bots.len());
         let referrals = referrals::Entity::find().all(&db).await.unwrap();
         assert_eq!(referrals.len(), seeded.referrals);
         assert!(referrals

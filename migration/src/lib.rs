@@ -23,7 +23,7 @@ mod m20261206_000019_leaderboard_names;
 mod m20261206_000020_bots_and_referee_privacy;
 mod m20261206_000021_referral_rules;
 
-pub use m20261202_000010_hit_aggregates::fill_statements as fill_hit_aggregates;
+pub use m20261202_000010_hit_aggregates::fill_statements_counting as fill_hit_aggregates_counting;
 
 pub struct Migrator;
 

@@ -76,20 +76,29 @@ impl MigrationTrait for Migration {
 
 /// The statements that fill the (empty) aggregate tables from `referral_hits`.
 pub fn fill_statements(backend: DatabaseBackend) -> Vec<String> {
+    fill_statements_counting(backend, "1 = 1")
+}
+
+/// The statements that fill the (empty) aggregate tables from the rows of `referral_hits` that
+/// satisfy the SQL condition `counted`.
+pub fn fill_statements_counting(backend: DatabaseBackend, counted: &str) -> Vec<String> {
     let day = match backend {
         DatabaseBackend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
         _ => "substr(created_at, 1, 10)",
     };
     vec![
         format!(
-            "INSERT INTO hit_days (day, hits) SELECT {day}, COUNT(*) FROM referral_hits GROUP BY {day}"
+            "INSERT INTO hit_days (day, hits) SELECT {day}, COUNT(*) FROM referral_hits \
+             WHERE {counted} GROUP BY {day}"
         ),
-        "INSERT INTO site_users (user_id) SELECT DISTINCT hit_user_id FROM referral_hits \
-         WHERE hit_user_id IS NOT NULL"
-            .into(),
-        "INSERT INTO site_visitors (visitor_id) SELECT DISTINCT visitor_id FROM referral_hits \
-         WHERE hit_user_id IS NULL AND visitor_id IS NOT NULL"
-            .into(),
+        format!(
+            "INSERT INTO site_users (user_id) SELECT DISTINCT hit_user_id FROM referral_hits \
+             WHERE hit_user_id IS NOT NULL AND {counted}"
+        ),
+        format!(
+            "INSERT INTO site_visitors (visitor_id) SELECT DISTINCT visitor_id FROM referral_hits \
+             WHERE hit_user_id IS NULL AND visitor_id IS NOT NULL AND {counted}"
+        ),
         "INSERT INTO site_counts (name, value) SELECT 'people', \
          (SELECT COUNT(*) FROM site_users) + (SELECT COUNT(*) FROM site_visitors)"
             .into(),

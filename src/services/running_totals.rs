@@ -143,7 +143,9 @@ pub async fn rebuild(db: &impl ConnectionTrait) -> Result<()> {
         db.execute_unprepared(&format!("DELETE FROM {table}"))
             .await?;
     }
-    for sql in migration::fill_hit_aggregates(db.get_database_backend()) {
+    // Bots' hits count nowhere.
+    for sql in migration::fill_hit_aggregates_counting(db.get_database_backend(), "is_bot = false")
+    {
         db.execute_unprepared(&sql).await?;
     }
     Ok(())
