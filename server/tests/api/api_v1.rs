@@ -13,7 +13,54 @@ on_both_databases!(
     keys_and_scopes_decide_who_may_call,
     a_conversion_is_recorded_once_per_idempotency_key,
     many_conversions_of_one_referee_confirm_it_once,
+    a_key_made_without_javascript_is_shown_once,
 );
+
+async fn a_key_made_without_javascript_is_shown_once(db: Db) {
+    let app = spawn_app(db).await;
+    app.admin("root").await;
+    let admin = app.signed_in("root").await;
+    let made = admin
+        .post(app.url("/api/admin/create_api_key"))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/admin/api-keys"))
+        .form(&[("name", "Shop backend"), ("scopes", "conversions:write")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), StatusCode::FOUND);
+    // Back to the page it came from (server_fn leaves an empty query on it).
+    assert_eq!(
+        location(&made).trim_end_matches('?'),
+        app.url("/admin/api-keys")
+    );
+    let page = app
+        .get(&admin, "/admin/api-keys")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = page
+        .split_once(r#"data-testid="new-api-key""#)
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .unwrap_or_else(|| panic!("the new key on the page: {page}"))
+        .1;
+    let key: String = shown.chars().take_while(|c| *c != '<').collect();
+    assert!(key.starts_with("hype_"), "{key}");
+    let (status, _, _) = convert(&app, &key, Some("k1"), &purchase("nobody")).await;
+    assert!(
+        ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status),
+        "the key shown works, with its scope: {key} {status}"
+    );
+    let again = app
+        .get(&admin, "/admin/api-keys")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains(&key), "shown once");
+    assert!(again.contains("Shop backend"));
+}
 
 async fn convert(
     app: &TestApp,

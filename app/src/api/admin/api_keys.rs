@@ -9,6 +9,16 @@ pub async fn list_api_keys() -> Result<ApiKeysView, AppError> {
     use crate::models::ApiKeyView;
     use hype::services::api_keys::{self, Scope};
     let (state, _admin) = admin().await?;
+    // A key created by a plain form, kept for this one page load.
+    let new_key = auth()
+        .await?
+        .session
+        .remove::<String>(NEW_KEY)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading a new API key from the session");
+            AppError::Internal
+        })?;
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map(|at| at.format("%Y-%m-%d %H:%M").to_string())
     };
@@ -28,10 +38,17 @@ pub async fn list_api_keys() -> Result<ApiKeysView, AppError> {
     Ok(ApiKeysView {
         scopes: Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect(),
         keys,
+        new_key,
     })
 }
 
-/// Creates a key. The answer is the key itself: the only time it is shown.
+/// The session key under which a key created without JavaScript waits for the page the
+/// browser is sent back to, which shows it and forgets it.
+#[cfg(feature = "ssr")]
+const NEW_KEY: &str = "new_api_key";
+
+/// Creates a key. The answer is the key itself: the only time it is shown (without JavaScript,
+/// on the page the browser is sent back to).
 #[server(endpoint = "admin/create_api_key", output = crate::codec::Json)]
 pub async fn create_api_key(name: String, scopes: Option<String>) -> Result<String, AppError> {
     use super::ssr::*;
@@ -43,6 +60,18 @@ pub async fn create_api_key(name: String, scopes: Option<String>) -> Result<Stri
         scopes.as_deref().unwrap_or(""),
     )
     .await?;
+    // A plain form is sent back to the page, which can show the key only from the session.
+    if from_plain_form() {
+        auth()
+            .await?
+            .session
+            .insert(NEW_KEY, &key)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "keeping a new API key in the session");
+                AppError::Internal
+            })?;
+    }
     Ok(key)
 }
 

@@ -53,16 +53,13 @@ fn ApiKeysBody() -> impl IntoView {
                 {move || Suspend::new(async move {
                     keys.await.ok().map(|page| view! {
                         <p class="hint">"Scopes: " {page.scopes.join(", ")}</p>
+                        // Created without JavaScript: the page was loaded again to show it.
+                        {page.new_key.map(|key| view! { <NewKey key/> })}
                     })
                 })}
             </Transition>
             <FormError message=create_error/>
-            {move || created.get().map(|key| view! {
-                <div class="notice secret" role="status">
-                    <p>"Key created. Shown only this once — copy it into your product's settings now:"</p>
-                    <p><code class="mono" data-testid="new-api-key">{key}</code></p>
-                </div>
-            })}
+            {move || created.get().map(|key| view! { <NewKey key/> })}
         </section>
         <FormError message=revoke_error/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -131,5 +128,16 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// A key just created, with the warning that it is shown once.
+#[component]
+fn NewKey(key: String) -> impl IntoView {
+    view! {
+        <div class="notice secret" role="status">
+            <p>"Key created. Shown only this once — copy it into your product's settings now:"</p>
+            <p><code class="mono" data-testid="new-api-key">{key}</code></p>
+        </div>
     }
 }
