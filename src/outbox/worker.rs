@@ -38,6 +38,8 @@ const BATCH: u64 = 16;
 
 /// How often an instance checks whether the admins' review digest is due.
 const DIGEST_CHECK: Duration = Duration::from_secs(60);
+/// How often an instance prunes what was told long ago (`super::prune`).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 pub struct Worker {
     db: DatabaseConnection,
@@ -64,11 +66,26 @@ impl Worker {
     }
 
     /// Runs the worker until the runtime stops: a round whenever the last one found work, else
-    /// one a second.
+    /// one a second; the review digest checked every minute, the outbox pruned every hour.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut digest_checked: Option<std::time::Instant> = None;
+            let mut pruned: Option<std::time::Instant> = None;
             loop {
+                if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                    pruned = Some(std::time::Instant::now());
+                    match super::prune::prune(&self.db, crate::services::now()).await {
+                        Ok(done) if done != super::prune::Pruned::default() => {
+                            tracing::info!(
+                                deliveries = done.deliveries,
+                                events = done.events,
+                                "pruned the outbox"
+                            );
+                        }
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(%error, "pruning the outbox failed"),
+                    }
+                }
                 if digest_checked.is_none_or(|at| at.elapsed() >= DIGEST_CHECK) {
                     digest_checked = Some(std::time::Instant::now());
                     let now = crate::services::now();
