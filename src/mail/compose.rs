@@ -54,7 +54,7 @@ async fn shown_referred(db: &impl ConnectionTrait, data: &Value, username: &str)
         Some(id) => crate::services::referee::hidden_from_referrer(db, id).await?,
         None => false,
     };
-    Ok(if hidden { "a friend" } else { username }.to_owned())
+    Ok(crate::services::referee_shown_as(username, hidden).to_owned())
 }
 
 /// What to do with a mail delivery.

@@ -219,6 +219,6 @@ pub async fn entries_shown(
 pub fn hide_referred(reason: &str, username: &str) -> String {
     reason.replace(
         &format!("Referral of {username} confirmed"),
-        "Referral of a friend confirmed",
+        &format!("Referral of {} confirmed", super::HIDDEN_REFEREE),
     )
 }

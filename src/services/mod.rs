@@ -33,6 +33,19 @@ pub fn sha256_hex(text: &str) -> String {
     hex(&sha2::Sha256::digest(text.as_bytes()))
 }
 
+/// What a referrer is shown instead of the username of someone they referred who asked to be
+/// hidden from them (`users.hidden_from_referrer`).
+pub const HIDDEN_REFEREE: &str = "a friend";
+
+/// The name a referrer is shown for someone they referred: `username`, or [`HIDDEN_REFEREE`].
+pub fn referee_shown_as(username: &str, hidden: bool) -> &str {
+    if hidden {
+        HIDDEN_REFEREE
+    } else {
+        username
+    }
+}
+
 /// The current time, truncated to microseconds so it round-trips identically through
 /// SQLite's text and PostgreSQL's `timestamptz`.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

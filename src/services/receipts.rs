@@ -134,9 +134,11 @@ pub async fn receipt(
     let name = |id: i32| names.get(&id).map(|u| u.username.clone());
     let referred_user = names.get(&referral.referred_user_id);
     let hidden = referred_user.is_some_and(|u| u.hidden_from_referrer);
-    let referred = match as_viewer {
-        Viewer::Referrer if hidden => "a friend".to_owned(),
-        _ => name(referral.referred_user_id).unwrap_or_else(|| "a deleted account".into()),
+    let referred = match name(referral.referred_user_id) {
+        Some(username) => {
+            super::referee_shown_as(&username, hidden && as_viewer == Viewer::Referrer).to_owned()
+        }
+        None => "a deleted account".to_owned(),
     };
     let status = super::referee::status_of(&referral);
     let rule = stored_rule(&referral);

@@ -17,9 +17,10 @@ pub async fn my_rewards() -> Result<RewardsView, AppError> {
     let shown = |rows: Vec<ReferralRow>| -> Vec<ReferralView> {
         rows.into_iter()
             .map(|mut r| {
-                if r.referred_hidden == Some(true) {
-                    r.referred = Some("a friend".into());
-                }
+                let hidden = r.referred_hidden == Some(true);
+                r.referred = r
+                    .referred
+                    .map(|name| hype::services::referee_shown_as(&name, hidden).to_owned());
                 ReferralView::from(r)
             })
             .collect()
