@@ -1,14 +1,11 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { unique } from './people';
 
 // A forgotten password, end to end: the form, the mail (through MailDev, a real SMTP server),
 // its link, a new password, and logging in with it. Then the account page: notices and the
 // address's confirmation by its mailed link. Hydrated and with JavaScript off.
 
 const mailApi = process.env.HYPE_E2E_MAIL_API ?? 'http://127.0.0.1:3212/api/email';
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 type Mail = { subject: string; text: string; to: { address: string }[] };
 

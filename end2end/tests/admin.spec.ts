@@ -1,32 +1,11 @@
-import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { newPage, shots, signUp, unique } from './people';
 
 // The admin's day: watch hits arrive, filter them, confirm a referral, and the referrer sees
 // the credit. Runs hydrated and with JavaScript off (plain forms and links only).
 
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
-
 async function shot(page: Page, testInfo: TestInfo, name: string) {
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
-}
-
-// Each person browses from an address of their own (the test server trusts 127.0.0.1 as a
-// proxy), so nobody looks like a self-referral.
-async function newPage(browser: Browser, javaScriptEnabled: boolean, ip: string): Promise<Page> {
-  const context = await browser.newContext({
-    javaScriptEnabled,
-    extraHTTPHeaders: { 'X-Forwarded-For': ip },
-  });
-  return context.newPage();
-}
-
-async function signUp(page: Page, username: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('password123');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page).toHaveURL(/\/links$/);
 }
 
 test('an admin confirms a referral and the referrer is credited', async ({ browser, javaScriptEnabled }, testInfo) => {
@@ -109,4 +88,30 @@ test('an admin confirms a referral and the referrer is credited', async ({ brows
   // A regular user gets no admin page.
   await owner.goto('/admin/hits');
   await expect(owner.getByRole('heading', { name: 'Admins only' })).toBeVisible();
+});
+
+test('an admin creates an API key and sees it once', async ({ browser, javaScriptEnabled }, testInfo) => {
+  const admin = await newPage(browser, javaScriptEnabled);
+  await admin.goto('/login');
+  await admin.getByLabel('Username').fill('e2eadmin');
+  await admin.getByLabel('Password').fill('admin-password');
+  await admin.getByRole('button', { name: 'Log in' }).click();
+  await expect(admin).toHaveURL(/\/links$/);
+  await admin.goto('/admin/api-keys');
+  const name = unique('Shop backend ');
+  await admin.getByLabel('Name').fill(name);
+  await admin.getByLabel('Scopes').fill('referrals:read');
+  await admin.getByRole('button', { name: 'Create key' }).click();
+  const key = admin.getByTestId('new-api-key');
+  await expect(key).toHaveText(/^hype_[0-9a-f]{48}$/);
+  await expect(admin.getByRole('row').filter({ hasText: name })).toContainText('referrals:read');
+  await shots(admin, testInfo, 'admin-api-key-created');
+  // The key works, and the page forgets it.
+  const secret = await key.textContent();
+  const answer = await admin.request.get('/api/v1/referrals', { headers: { Authorization: `Bearer ${secret}` } });
+  expect(answer.status()).toBe(200);
+  await admin.reload();
+  await expect(admin.getByRole('row').filter({ hasText: name })).toBeVisible();
+  await expect(admin.getByTestId('new-api-key')).toHaveCount(0);
+  await admin.context().close();
 });

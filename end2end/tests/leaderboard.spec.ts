@@ -1,12 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { ownAddress } from './address';
+import { ownAddress, unique } from './people';
 
 // The leaderboard: a signed-in user sees their rank, chooses to appear under a display name,
 // and finds themself on the board; hydrated and without JavaScript.
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 
 test('a user opts in to the leaderboard under a name of their choosing', async ({ browser, javaScriptEnabled }, testInfo) => {

@@ -1,12 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { ownAddress } from './address';
+import { ownAddress, unique } from './people';
 
 // A link's own page: its counts, the chart of visits and sign-ups, the sites that sent
 // visitors, the 30/90-day switch and editing its label; hydrated and without JavaScript.
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 
 test('a link page shows what the link did and saves a new label', async ({ browser, javaScriptEnabled }, testInfo) => {

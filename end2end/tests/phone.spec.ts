@@ -1,14 +1,11 @@
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { unique } from './people';
 
 // Every page on a 360 x 740 phone screen, hydrated and with JavaScript off: the page never
 // scrolls sideways, the navigation stays on screen, and on "My links" the share URL and its
 // Copy button are within reach.
 
 const phone = { width: 360, height: 740 };
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 async function shot(page: Page, testInfo: TestInfo, name: string) {
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });

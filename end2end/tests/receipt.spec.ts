@@ -1,39 +1,10 @@
-import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { unique, signUp, newPage, shots } from './people';
 
 // A referral's receipt from each side: the person referred opens it from /account and hides
 // their name from the referrer; an admin confirms and reads it in full; the referrer opens it
 // from Rewards and sees "a friend", without addresses or browsers. Hydrated and without
 // JavaScript, at desktop width and at 360 px.
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
-
-async function shots(page: Page, testInfo: TestInfo, name: string) {
-  for (const [width, suffix] of [[1280, 'desktop'], [360, 'phone']] as const) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: testInfo.outputPath(`${name}-${suffix}.png`), fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${name} fits ${width} px`).toBeLessThanOrEqual(0);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-async function newPage(browser: Browser, javaScriptEnabled: boolean, ip: string): Promise<Page> {
-  const context = await browser.newContext({
-    javaScriptEnabled,
-    extraHTTPHeaders: { 'X-Forwarded-For': ip },
-  });
-  return context.newPage();
-}
-
-async function signUp(page: Page, username: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('password123');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page).toHaveURL(/\/links$/);
-}
 
 test('a receipt, from the referred, the admin and the referrer', async ({ browser, javaScriptEnabled }, testInfo) => {
   const referrer = unique('rcpt');

@@ -1,12 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { ownAddress } from './address';
+import { ownAddress, unique } from './people';
 
 // The referred user's side on /account: who invited them, declining the pending referral and
 // erasing their visit data; hydrated and without JavaScript.
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 
 test('a referred user sees who invited them, declines, and erases their visits', async ({ browser, javaScriptEnabled }, testInfo) => {

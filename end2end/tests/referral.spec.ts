@@ -1,11 +1,8 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { unique } from './people';
 
 // One referral, end to end, as two people in two browsers: run once hydrated and once with
 // JavaScript off (the `no-js` project), where every form must still work as plain HTML.
-
-function unique(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 async function shot(page: Page, testInfo: TestInfo, name: string) {
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
