@@ -106,6 +106,14 @@ where
     }
 
     let mut hits_read = 0;
+    // SQLite would start from the links and fetch every hit of each through the link index,
+    // claimed or not; its CROSS JOIN keeps the tables in the order written, so it reads the
+    // claimed hits through their own index and looks each link up. PostgreSQL plans this
+    // well itself, and has no CROSS JOIN … ON.
+    let join = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => JoinType::CrossJoin,
+        _ => JoinType::InnerJoin,
+    };
     {
         let mut hits = referral_hits::Entity::find()
             .select_only()
@@ -115,7 +123,7 @@ where
                 referral_hits::Column::CreatedAt,
             ])
             .column(referral_links::Column::UserId)
-            .join(JoinType::InnerJoin, referral_hits::Relation::Link.def())
+            .join(join, referral_hits::Relation::Link.def())
             .filter(referral_hits::Column::HitUserId.is_not_null())
             .filter(referral_hits::Column::IsBot.eq(false))
             .filter(referral_links::Column::UserId.is_not_null())
