@@ -1,5 +1,5 @@
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import { newPage, shots, signUp, unique } from './people';
+import { logInAsAdmin, newPage, shots, signUp, unique } from './people';
 
 // The admin's day: watch hits arrive, filter them, confirm a referral, and the referrer sees
 // the credit. Runs hydrated and with JavaScript off (plain forms and links only).
@@ -25,11 +25,7 @@ test('an admin confirms a referral and the referrer is credited', async ({ brows
 
   // The admin logs in and filters the hits by the link.
   const admin = await newPage(browser, javaScriptEnabled, '192.0.2.30');
-  await admin.goto('/login');
-  await admin.getByLabel('Username').fill('e2eadmin');
-  await admin.getByLabel('Password').fill('admin-password');
-  await admin.getByRole('button', { name: 'Log in' }).click();
-  await expect(admin).toHaveURL(/\/links$/);
+  await logInAsAdmin(admin);
   await admin.getByRole('link', { name: 'Admin', exact: true }).click();
   await expect(admin.getByText('Top referrers')).toBeVisible();
   await shot(admin, testInfo, 'admin-overview');
@@ -92,11 +88,7 @@ test('an admin confirms a referral and the referrer is credited', async ({ brows
 
 test('an admin creates an API key and sees it once', async ({ browser, javaScriptEnabled }, testInfo) => {
   const admin = await newPage(browser, javaScriptEnabled);
-  await admin.goto('/login');
-  await admin.getByLabel('Username').fill('e2eadmin');
-  await admin.getByLabel('Password').fill('admin-password');
-  await admin.getByRole('button', { name: 'Log in' }).click();
-  await expect(admin).toHaveURL(/\/links$/);
+  await logInAsAdmin(admin);
   await admin.goto('/admin/api-keys');
   const name = unique('Shop backend ');
   await admin.getByLabel('Name').fill(name);

@@ -31,6 +31,15 @@ export async function signUp(page: Page, username: string) {
   await expect(page).toHaveURL(/\/links$/);
 }
 
+// Logs the spec's admin (created by the test server's set-up) in; they land on My links.
+export async function logInAsAdmin(page: Page) {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('e2eadmin');
+  await page.getByLabel('Password').fill('admin-password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/links$/);
+}
+
 // Full-page screenshots at desktop width and at 360 px, each checked for sideways scrolling.
 export async function shots(page: Page, testInfo: TestInfo, name: string) {
   for (const [width, suffix] of [[1280, 'desktop'], [360, 'phone']] as const) {

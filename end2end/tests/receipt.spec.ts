@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { unique, signUp, newPage, shots } from './people';
+import { logInAsAdmin, newPage, shots, signUp, unique } from './people';
 
 // A referral's receipt from each side: the person referred opens it from /account and hides
 // their name from the referrer; an admin confirms and reads it in full; the referrer opens it
@@ -35,11 +35,7 @@ test('a receipt, from the referred, the admin and the referrer', async ({ browse
   await expect(guest.getByTestId('my-referral')).toContainText('sees you as "a friend"');
 
   const admin = await newPage(browser, javaScriptEnabled, `203.0.113.${last}`);
-  await admin.goto('/login');
-  await admin.getByLabel('Username').fill('e2eadmin');
-  await admin.getByLabel('Password').fill('admin-password');
-  await admin.getByRole('button', { name: 'Log in' }).click();
-  await expect(admin).toHaveURL(/\/links$/);
+  await logInAsAdmin(admin);
   await admin.goto('/admin/referrals');
   const row = admin.getByRole('row').filter({ hasText: friend });
   await row.getByRole('button', { name: `Confirm referral of ${friend}` }).click();

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { logInAsAdmin } from './people';
 
 // An admin replays attribution under another rule on /admin/what-if: the form is a plain GET,
 // the page loads whole with the result, and nothing changes. At desktop width and at 360 px.
@@ -9,11 +10,7 @@ test('an admin replays attribution under first click', async ({ browser, javaScr
     extraHTTPHeaders: { 'X-Forwarded-For': javaScriptEnabled ? '192.0.2.51' : '192.0.2.52' },
   });
   const admin = await context.newPage();
-  await admin.goto('/login');
-  await admin.getByLabel('Username').fill('e2eadmin');
-  await admin.getByLabel('Password').fill('admin-password');
-  await admin.getByRole('button', { name: 'Log in' }).click();
-  await expect(admin).toHaveURL(/\/links$/);
+  await logInAsAdmin(admin);
   await admin.goto('/admin');
   await admin.getByRole('link', { name: 'What-if', exact: true }).click();
   await expect(admin.getByRole('heading', { name: 'What-if' })).toBeVisible();

@@ -392,11 +392,7 @@ async fn server_fn_errors(
 /// `error` in its query.
 fn plain_form_origin(headers: &axum::http::HeaderMap) -> Option<url::Url> {
     use axum::http::header;
-    let accepts_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if !accepts_html {
+    if !hype::web::from_plain_form(headers) {
         return None;
     }
     let mut referer = url::Url::parse(headers.get(header::REFERER)?.to_str().ok()?).ok()?;

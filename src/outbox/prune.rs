@@ -52,15 +52,11 @@ pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Prun
         }
     }
     loop {
-        let with_deliveries = Query::select()
-            .column(deliveries::Column::EventId)
-            .from(deliveries::Entity)
-            .to_owned();
         let old: Vec<uuid::Uuid> = outbox_events::Entity::find()
             .select_only()
             .column(outbox_events::Column::Id)
             .filter(outbox_events::Column::CreatedAt.lt(before))
-            .filter(outbox_events::Column::Id.not_in_subquery(with_deliveries))
+            .filter(outbox_events::Column::Id.not_in_subquery(with_deliveries()))
             .limit(CHUNK)
             .into_tuple()
             .all(db)
@@ -68,14 +64,10 @@ pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Prun
         if old.is_empty() {
             break;
         }
-        let with_deliveries = Query::select()
-            .column(deliveries::Column::EventId)
-            .from(deliveries::Entity)
-            .to_owned();
         pruned.events += outbox_events::Entity::delete_many()
             .filter(outbox_events::Column::Id.is_in(old.iter().copied()))
             // Still without a delivery.
-            .filter(outbox_events::Column::Id.not_in_subquery(with_deliveries))
+            .filter(outbox_events::Column::Id.not_in_subquery(with_deliveries()))
             .exec(db)
             .await?
             .rows_affected;
@@ -84,6 +76,14 @@ pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Prun
         }
     }
     Ok(pruned)
+}
+
+/// `SELECT event_id FROM deliveries`: the events something is still told of, or was lately.
+fn with_deliveries() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(deliveries::Column::EventId)
+        .from(deliveries::Entity)
+        .to_owned()
 }
 
 #[cfg(test)]

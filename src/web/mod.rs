@@ -95,6 +95,15 @@ impl HypeState {
     }
 }
 
+/// Whether a request is a plain HTML form's, from a browser without JavaScript (it asks for
+/// `text/html`): such a request is answered with a redirect back to a page, not with data.
+pub fn from_plain_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
 /// `GET`/`HEAD /ref/{identifier}` with or without a trailing slash, and the admins' CSV export
 /// of hits. Needs the auth layer
 /// (`auth::AuthSession`) above it.

@@ -91,10 +91,7 @@ pub mod ssr {
     /// Whether the request is a plain HTML form's (a browser without JavaScript), which is
     /// answered with a redirect rather than data.
     pub fn from_plain_form() -> bool {
-        request_headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+        hype::web::from_plain_form(&request_headers())
     }
 
     /// The request's headers.

@@ -20,14 +20,14 @@ async fn a_key_made_without_javascript_is_shown_once(db: Db) {
     let app = spawn_app(db).await;
     app.admin("root").await;
     let admin = app.signed_in("root").await;
-    let made = admin
-        .post(app.url("/api/admin/create_api_key"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/admin/api-keys"))
-        .form(&[("name", "Shop backend"), ("scopes", "conversions:write")])
-        .send()
-        .await
-        .unwrap();
+    let made = app
+        .post_plain_form(
+            &admin,
+            "admin/create_api_key",
+            "/admin/api-keys",
+            &[("name", "Shop backend"), ("scopes", "conversions:write")],
+        )
+        .await;
     assert_eq!(made.status(), StatusCode::FOUND);
     // Back to the page it came from (server_fn leaves an empty query on it).
     assert_eq!(

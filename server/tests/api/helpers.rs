@@ -285,6 +285,25 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Posts a server function's form as a browser without JavaScript would, from the page
+    /// at `from` (a path): the answer is a redirect.
+    pub async fn post_plain_form(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        from: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Accept", "text/html")
+            .header("Referer", self.url(from))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn signup(&self, client: &Client, username: &str) -> Response {
         self.call(
             client,

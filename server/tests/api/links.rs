@@ -108,14 +108,10 @@ async fn my_links_pages_twenty_at_a_time(db: Db) {
     assert!(malformed.contains("page 1 of 3"));
 
     // Made from page 3 without JavaScript, a link is shown where it is: on the first page.
-    let made = client
-        .post(app.url("/api/create_link"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/links?page=3"))
-        .form(&[("identifier", "newest"), ("label", "")])
-        .send()
-        .await
-        .unwrap();
+    let newest = [("identifier", "newest"), ("label", "")];
+    let made = app
+        .post_plain_form(&client, "create_link", "/links?page=3", &newest)
+        .await;
     assert_eq!(made.status(), StatusCode::FOUND);
     assert_eq!(location(&made), "/links");
     assert_eq!(
@@ -123,14 +119,9 @@ async fn my_links_pages_twenty_at_a_time(db: Db) {
         "newest"
     );
     // A refused one goes back to the page it came from, with the message.
-    let taken = client
-        .post(app.url("/api/create_link"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/links?page=3"))
-        .form(&[("identifier", "newest"), ("label", "")])
-        .send()
-        .await
-        .unwrap();
+    let taken = app
+        .post_plain_form(&client, "create_link", "/links?page=3", &newest)
+        .await;
     assert_eq!(taken.status(), StatusCode::FOUND);
     assert!(
         location(&taken).starts_with("/links?page=3&error="),

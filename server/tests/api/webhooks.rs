@@ -188,6 +188,20 @@ async fn settled(app: &TestApp) -> Vec<deliveries::Model> {
     }
 }
 
+/// An admin confirms referral `id` through the dashboard's function, then takes it back.
+async fn confirm_then_unconfirm(app: &TestApp, admin: &reqwest::Client, id: i32) {
+    for action in ["confirm", "unconfirm"] {
+        let response = app
+            .call(
+                admin,
+                "admin/decide_referral",
+                &[("id", &id.to_string()), ("action", action)],
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{action}");
+    }
+}
+
 fn event_type(r: &Received) -> &str {
     r.body["type"].as_str().unwrap_or_default()
 }
@@ -199,16 +213,7 @@ async fn deliveries_are_signed_retried_and_in_order(db: Db) {
     let root = app.signed_in("root").await;
     let alice = app.user("alice").await;
     let referral = app.referral(alice.id, "alice-link", "bob").await;
-    for action in ["confirm", "unconfirm"] {
-        let response = app
-            .call(
-                &root,
-                "admin/decide_referral",
-                &[("id", &referral.id.to_string()), ("action", action)],
-            )
-            .await;
-        assert_eq!(response.status(), 200, "{action}");
-    }
+    confirm_then_unconfirm(&app, &root, referral.id).await;
 
     let expected = [
         "referral.created",
@@ -304,16 +309,7 @@ async fn the_referee_s_reward_has_events_of_its_own(db: Db) {
     let root = app.signed_in("root").await;
     let alice = app.user("alice").await;
     let referral = app.referral(alice.id, "alice-link", "bob").await;
-    for action in ["confirm", "unconfirm"] {
-        let response = app
-            .call(
-                &root,
-                "admin/decide_referral",
-                &[("id", &referral.id.to_string()), ("action", action)],
-            )
-            .await;
-        assert_eq!(response.status(), 200, "{action}");
-    }
+    confirm_then_unconfirm(&app, &root, referral.id).await;
     receiver
         .wait_for("the referee's credit and its reversal", |r| {
             r.iter().filter(|r| r.answered.is_success()).count() == 2
